@@ -61,7 +61,11 @@ worker: $(VENV)/.deps-run
 beat: $(VENV)/.deps-run
 	$(VENV)/bin/celery -A config beat -l info
 
+# The concurrent-load figures need wrk (Debian package); installed here when missing and we may use apt.
 bench: $(VENV)/.deps-dev
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; } || \
+	  echo "wrk 未安装：apt-get install wrk"
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m bench $(BENCH_ARGS)
 
 clean-db:
