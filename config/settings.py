@@ -190,10 +190,17 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
-# --- Caches: Redis when configured, else process-local memory.
+# --- Caches: Redis when configured, else process-local memory. Nothing that must be remembered lives in the cache:
+# during a Redis outage core.cache.TolerantRedisCache answers misses and drops writes instead of failing requests.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -214,7 +221,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# Publishing from a request fails fast when the broker is down (the caller logs it; archives.recovery re-enqueues
+# what was lost): a short connect timeout and at most two quick retries, for the broker and for the result store
+# (whose default reconnect policy alone would hold a clerk's request for about 20 seconds).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+}
+# Lost on-commit tasks (completeness checks, scan renditions) are re-enqueued by beat after this many minutes.
+TASK_RECOVERY_MINUTES = env.int("TASK_RECOVERY_MINUTES", default=10)
 CELERY_TASK_DEFAULT_QUEUE = "fast"
 CELERY_TASK_ROUTES = {
     "archives.tasks.sweep_*": {"queue": "slow"},
