@@ -1202,7 +1202,10 @@ def pages_upload(*, material: Material, by, files: Iterable, first_number: int |
     def _enqueue():
         from archives.tasks import render_page_renditions
 
-        render_page_renditions.delay(ids)
+        try:
+            render_page_renditions.delay(ids)
+        except Exception:  # broker outage: the upload is committed; archives/recovery.py re-enqueues
+            log.exception("could not enqueue the renditions of pages %s", ids[:50])
 
     transaction.on_commit(_enqueue)
     return list(Page.objects.filter(pk__in=ids).order_by("number"))
