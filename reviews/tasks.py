@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="reviews.refresh_case_flags", queue="fast", acks_late=True)
@@ -25,4 +29,11 @@ def on_determination_approved(sender, determination, **kwargs) -> None:
     from reviews.services import open_cases_of_cadre
 
     for case_id in open_cases_of_cadre(determination.cadre_id):
-        refresh_case_flags.delay(case_id)
+        try:
+            refresh_case_flags.delay(case_id)
+        except Exception:  # broker outage: the approval is committed; refresh here rather than lose it
+            log.warning("could not enqueue the flag refresh of case %s: running it in-process", case_id)
+            try:
+                refresh_case_flags(case_id)
+            except Exception:
+                log.exception("flag refresh of case %s failed", case_id)
