@@ -36,6 +36,12 @@ app.conf.beat_schedule = {
         "task": "borrowing.transfers.tasks.receipt_overdue_sweep",
         "schedule": crontab(hour=7, minute=40),
     },
+    # Completeness checks and scan renditions enqueued on commit but lost to a broker outage: enqueue them again
+    # once they have waited TASK_RECOVERY_MINUTES (archives/recovery.py).
+    "archives-requeue-lost-work": {
+        "task": "archives.tasks.requeue_lost_work",
+        "schedule": crontab(minute="*/5"),
+    },
     # Delete grant rows whose window has closed (the policy ignores them already; this keeps the table small).
     "grants-purge-expired": {"task": "archives.tasks.purge_expired_grants", "schedule": crontab(minute=17)},
 }
