@@ -220,6 +220,10 @@ def case_list(user, filters: CaseFilters) -> QuerySet:
 
 def get_case(user, pk, *, for_update: bool = False) -> ReviewCase:
     """The case if its archive is within the user's authority; otherwise an audited 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise access.deny(user, Action.VIEW_DIRECTORY, reason="bad case id") from None
     case = cases_for(user).filter(pk=pk).first()
     if case is None:
         raise access.deny(
@@ -337,6 +341,10 @@ def determinations_to_approve(user) -> QuerySet:
 
 
 def get_determination(user, pk) -> Determination:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise access.deny(user, Action.VIEW_DIRECTORY, reason="bad determination id") from None
     visible = access.archives_for(user, Action.VIEW_DIRECTORY).values("cadre_id")
     determination = (
         Determination.objects.filter(pk=pk, cadre_id__in=visible)
