@@ -297,7 +297,11 @@ class DeterminationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             "proposed_by", "decided_by"
         )
         if params.get("cadre"):
-            qs = qs.filter(cadre_id=params["cadre"])
+            try:
+                cadre_id = int(params["cadre"])
+            except ValueError:
+                raise DomainError("INVALID", "干部编号（cadre）应为整数。", "cadre") from None
+            qs = qs.filter(cadre_id=cadre_id)
         return qs.prefetch_related("basis_materials").order_by("-proposed_at", "-id")
 
     def get_object(self):
