@@ -167,7 +167,7 @@ class TransferReturnSerializer(serializers.Serializer):
 
 
 class TransferChaseInSerializer(serializers.Serializer):
-    chased_on = serializers.DateField(required=False, allow_null=True)
+    chased_on = serializers.DateField(default=None, allow_null=True)
     method = serializers.CharField(
         max_length=10,
         required=False,
