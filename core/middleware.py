@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -108,3 +108,34 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", self.CSP)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string is refused with a clear 400: PostgreSQL text cannot hold
+    one, so letting it reach a lookup, a search or the audit log's copy of the path would end in a 500."""
+
+    MESSAGE = "请求中含有不允许的控制字符（NUL），请检查后重试。"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = self._nul_field(request)
+        if field is not False:
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"code": "INVALID_CHARACTERS", "message": self.MESSAGE, "field": field}, status=400
+                )
+            return render(request, "400.html", {"message": self.MESSAGE}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _nul_field(request):
+        """False when clean; otherwise the offending query parameter's name (None for the path)."""
+        if "\x00" in request.path:
+            return None
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            for key, values in request.GET.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return key.replace("\x00", "")[:100] or None
+        return False
