@@ -526,6 +526,13 @@ class Material(models.Model):
         indexes = [
             models.Index(fields=["archive", "category", "seq"], name="material_directory_idx"),
             models.Index(fields=["archive", "status"], name="material_archive_status_idx"),
+            # The completeness facts of filed materials (the sweep's per-chunk aggregate and the one-archive
+            # check) read from this index alone (index-only scans), not from the wide material rows.
+            models.Index(
+                fields=["archive", "kind", "formed_year", "formed_month", "formed_on", "id"],
+                condition=models.Q(status="filed"),
+                name="material_filed_facts_idx",
+            ),
             models.Index(fields=["status", "received_date"], name="material_pending_idx"),
             models.Index(fields=["kind", "archive"], name="material_kind_idx"),
             models.Index(fields=["batch", "status"], name="material_batch_idx"),

@@ -21,6 +21,7 @@ import platform
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bench import env as bench_env
 
@@ -32,7 +33,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description="城市规模性能基准")
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 20,000 archives (default)")
     parser.add_argument("--skip-generate", action="store_true", help="measure the data already there")
-    parser.add_argument("--regenerate", action="store_true", help="drop the bench database and generate again")
+    parser.add_argument(
+        "--regenerate", action="store_true", help="drop the bench database and generate again"
+    )
     parser.add_argument("--generate-only", action="store_true", help="build the data set and stop")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(MEASUREMENTS)}")
     parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
@@ -48,14 +51,14 @@ def log(text: str) -> None:
 def machine() -> dict:
     mem = "?"
     try:
-        for line in open("/proc/meminfo"):
+        for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
     except OSError:
         pass
     cpu = "?"
     try:
-        for line in open("/proc/cpuinfo"):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
@@ -110,7 +113,9 @@ def data_counts() -> dict:
     }
 
 
-def write_report(path: str, *, args, info: dict, counts: dict, generation: dict | None, sections, started, loads):
+def write_report(
+    path: str, *, args, info: dict, counts: dict, generation: dict | None, sections, started, loads
+):
     from bench.measure import Row
 
     lines = [
@@ -289,7 +294,7 @@ def main(argv=None) -> int:
             {
                 "machine": info,
                 "counts": counts,
-                "generation": {k: v for k, v in (generation or {}).items()},
+                "generation": dict(generation or {}),
                 "sections": {s.key: {"raw": s.raw, "load": s.load} for s in sections},
             },
             handle,

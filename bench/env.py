@@ -35,7 +35,11 @@ def static_root() -> Path:
 def process_env(*, redis_url: str | None = None) -> dict[str, str]:
     """The environment of the bench and of the servers it starts: production settings (DEBUG off, manifest
     static files) over plain HTTP on the loopback, the bench database, no shared Redis database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=database_url(),
@@ -99,7 +103,9 @@ def drop_database(log=print) -> None:
     parts = urlsplit(url)
     for candidate in (
         urlunsplit(parts._replace(path="/postgres")),
-        urlunsplit(parts._replace(netloc=f"postgres@{parts.hostname}:{parts.port or 5432}", path="/postgres")),
+        urlunsplit(
+            parts._replace(netloc=f"postgres@{parts.hostname}:{parts.port or 5432}", path="/postgres")
+        ),
     ):
         try:
             with psycopg.connect(candidate, autocommit=True, connect_timeout=5) as conn:

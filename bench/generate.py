@@ -52,7 +52,11 @@ KEY_MATERIALS = [
     ("political_vetting", "政审材料", 0),
     ("award", "嘉奖审批表", 9),
 ]
-EDU_MATERIALS = [("edu_transcript", "学习成绩单"), ("edu_graduation", "毕业生登记表"), ("edu_degree", "学士学位授予材料")]
+EDU_MATERIALS = [
+    ("edu_transcript", "学习成绩单"),
+    ("edu_graduation", "毕业生登记表"),
+    ("edu_degree", "学士学位授予材料"),
+]
 MISSING_EVERY = 37
 
 
@@ -114,9 +118,10 @@ def copy_rows(model, rows: Iterable[dict]) -> int:
     json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
     column_sql = ", ".join(_q(f.column) for f in fields)
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table(model)} ({column_sql}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table(model)} ({column_sql}) FROM STDIN") as copy,
+    ):
         for row in rows:
             values = []
             for f in fields:
@@ -224,7 +229,9 @@ def state() -> str:
     """'absent', 'partial' (a generation stopped half-way: start again on a fresh database) or 'complete'."""
     from accounts.models import Unit
 
-    codes = set(Unit.objects.filter(code__in=[f"{BENCH_MARK}-CITY", DONE_MARK]).values_list("code", flat=True))
+    codes = set(
+        Unit.objects.filter(code__in=[f"{BENCH_MARK}-CITY", DONE_MARK]).values_list("code", flat=True)
+    )
     if DONE_MARK in codes:
         return "complete"
     return "partial" if codes else "absent"

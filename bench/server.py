@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from bench import env as bench_env
@@ -106,10 +106,8 @@ def gunicorn(*, workers: int = 5, app: str = "config.wsgi:application", redis_ur
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        try:
+        with suppress(OSError):
             log_path.unlink()
-        except OSError:
-            pass
 
 
 class Client:
@@ -190,3 +188,58 @@ def wrk(
         if line.startswith("BENCH_JSON "):
             return json.loads(line[len("BENCH_JSON ") :])
     raise RuntimeError(f"wrk gave no summary: {out.stdout}\n{out.stderr}")
+
+
+@contextmanager
+def celery_worker(redis_url: str, *, concurrency: int = 2):
+    """A real Celery worker (prefork, `concurrency` processes, both queues) on the bench database and the given
+    Redis database, as `make worker` runs it; yields a Celery client app bound to the same broker."""
+    from celery import Celery
+    from django.conf import settings
+
+    env = bench_env.process_env(redis_url=redis_url)
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        "fast,slow",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--prefetch-multiplier",
+        "1",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "warning",
+    ]
+    log_path = bench_env.RESULTS / "celery-worker.log"
+    with open(log_path, "w") as log_file:
+        proc = subprocess.Popen(cmd, env=env, cwd=bench_env.ROOT, stdout=log_file, stderr=subprocess.STDOUT)
+    client = Celery("bench-client", broker=redis_url, backend=redis_url)
+    client.conf.task_routes = settings.CELERY_TASK_ROUTES
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited: see {log_path}")
+            replies = client.control.ping(timeout=1.0)
+            if replies:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not answer: see {log_path}")
+        yield client
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        client.close()
