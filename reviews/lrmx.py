@@ -268,6 +268,10 @@ def parse(data: bytes) -> tuple[ParsedLrmx | None, list[Violation]]:
         return None, [
             _error("Person", LRMX_UNSAFE, "文件含有DTD、实体声明或外部引用，出于安全原因拒绝导入。")
         ]
+    except LookupError:  # an encoding declaration Python does not know (encoding="x-unknown")
+        return None, [
+            _error("Person", LRMX_MALFORMED, "文件声明的字符编码无法识别，请另存为UTF-8编码的.lrmx文件。")
+        ]
     except (ET.ParseError, ValueError, UnicodeDecodeError) as exc:
         return None, [_error("Person", LRMX_MALFORMED, f"XML格式错误，无法解析（{str(exc)[:80]}）。")]
     if root.tag != "Person":
