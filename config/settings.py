@@ -111,7 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.authentication.UserBackend",  # ModelBackend, loading the user with their unit
     # guardian's object-permission backend, answering for Archive through archives.access (clock, scope,
     # SELF_OR_RELATIVE, 三员分立), so that user.has_perm(perm, archive) agrees with the access policy.
     "archives.access.ObjectPolicyBackend",
@@ -250,7 +250,7 @@ CELERY_TASK_ROUTES = {
 # --- REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",  # DRF token auth, the user loaded with their unit
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
