@@ -196,7 +196,9 @@ def check_page_counts(now=None) -> dict:
     """PAGE_COUNT_MISMATCH for every material whose images differ from its page count (one aggregate query)."""
     now = now or timezone.now()
     candidates = (
-        Material.objects.exclude(status__in=[MaterialStatus.WITHDRAWN, MaterialStatus.RETURNED])
+        Material.objects.exclude(
+            status__in=[MaterialStatus.WITHDRAWN, MaterialStatus.RETURNED, MaterialStatus.DESTROYED]
+        )
         .annotate(n=Count("pages"), lowest=Min("pages__number"), highest=Max("pages__number"))
         .filter(n__gt=0)
         .exclude(n=F("page_count"), lowest=1, highest=F("page_count"))

@@ -397,6 +397,7 @@ class MaterialStatus(models.TextChoices):
     FILED = "filed", "已归档"
     RETURNED = "returned", "退回"
     WITHDRAWN = "withdrawn", "已撤出"
+    DESTROYED = "destroyed", "已销毁"
 
 
 class ReceiptBatch(models.Model):
@@ -507,6 +508,28 @@ class Material(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Destruction (销毁) of a material that may not be filed: approved by a 审批人, carried out with two
+    # named witnesses (二人监销, requirement 23). The row stays, with its scans: nothing is deleted.
+    destroyed_at = models.DateTimeField("销毁登记时间", null=True, blank=True)
+    destruction_date = models.DateField("销毁日期", null=True, blank=True)
+    destruction_reason = models.CharField("销毁原因", max_length=300, blank=True)
+    destruction_witnesses = models.JSONField("监销人", default=list, blank=True)
+    destroyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="销毁经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    destruction_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="销毁批准人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     version = models.PositiveIntegerField("版本", default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -541,6 +564,16 @@ class Material(models.Model):
             # One sequence number per archive and leaf category (NULL while unnumbered). Renumbering goes
             # through a temporary offset so that the constraint holds after every statement.
             models.UniqueConstraint(fields=["archive", "category", "seq"], name="material_seq_unique"),
+            # A destroyed material always names its approver, the date and the reason (the service also checks
+            # the two witnesses, requirement 23); a row written around the service cannot lose them.
+            models.CheckConstraint(
+                condition=~models.Q(status="destroyed")
+                | (
+                    models.Q(destruction_approver__isnull=False, destruction_date__isnull=False)
+                    & ~models.Q(destruction_reason="")
+                ),
+                name="material_destruction_authorised",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -569,6 +602,11 @@ class Material(models.Model):
     @property
     def is_in_directory(self) -> bool:
         return self.status == MaterialStatus.FILED
+
+    @property
+    def witnesses_display(self) -> str:
+        """The 监销人 names as one line: 张三、李四."""
+        return "、".join(str(name) for name in self.destruction_witnesses or [])
 
 
 class MaterialVersion(models.Model):

@@ -22,6 +22,7 @@ AUDIT_LABELS = {
     "material.file": "材料归档",
     "material.update": "修改材料信息",
     "material.withdraw": "撤出材料",
+    "material.destroy": "销毁材料",
     "material.renumber": "调整材料顺序号",
     "page.upload": "上传扫描件",
     "page.view": "查看扫描页",

@@ -29,6 +29,8 @@ INVALID_STATUS = "INVALID_STATUS"
 RETURN_REASON_REQUIRED = "RETURN_REASON_REQUIRED"
 WITHDRAWAL_REASON_REQUIRED = "WITHDRAWAL_REASON_REQUIRED"
 WITHDRAWAL_NOT_APPROVED = "WITHDRAWAL_NOT_APPROVED"
+DESTRUCTION_NOT_AUTHORISED = "DESTRUCTION_NOT_AUTHORISED"
+DESTRUCTION_REASON_REQUIRED = "DESTRUCTION_REASON_REQUIRED"
 CHANGE_REASON_REQUIRED = "CHANGE_REASON_REQUIRED"
 MATERIAL_NOT_DELETABLE = "MATERIAL_NOT_DELETABLE"
 ARCHIVE_READ_ONLY = "ARCHIVE_READ_ONLY"
@@ -359,6 +361,7 @@ STATUS_LABELS = {
     "filed": "已归档",
     "returned": "退回",
     "withdrawn": "已撤出",
+    "destroyed": "已销毁",
 }
 ALLOWED = {
     "identify": {"received"},
@@ -368,6 +371,9 @@ ALLOWED = {
     "update": {"received", "identified", "filed"},
     "upload": {"received", "identified", "filed"},
     "move": {"filed"},
+    # A loose material that may not be filed, or one withdrawn from the directory; a returned one is back with
+    # its producing unit (not ours to destroy), a filed one must be withdrawn first.
+    "destroy": {"received", "identified", "withdrawn"},
 }
 ACTION_LABELS = {
     "identify": "鉴别",
@@ -377,6 +383,7 @@ ACTION_LABELS = {
     "update": "修改",
     "upload": "上传扫描件",
     "move": "调整顺序",
+    "destroy": "销毁",
 }
 
 
@@ -420,6 +427,131 @@ def check_withdrawal(
     return violations
 
 
+WITNESSES_REQUIRED = 2
+WITNESS_NAME_MAX = 50
+ORDINALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
+
+
+def _ordinal(index: int) -> str:
+    return ORDINALS[index] if index < len(ORDINALS) else str(index + 1)
+
+
+def check_destroyable(status: str) -> list[Violation]:
+    """Only a material outside the directory can be destroyed: a filed one is withdrawn (撤出) first."""
+    if status == "filed":
+        return [
+            Violation(
+                INVALID_STATUS,
+                "已归档材料不能直接销毁：须先经审批人批准撤出，再登记销毁。",
+                "status",
+            )
+        ]
+    return check_transition(status, "destroy")
+
+
+def normalise_witnesses(witnesses) -> list[str]:
+    """The 监销人 names as entered, trimmed (None and non-text entries become blank, so the rule names them)."""
+    if witnesses is None:
+        return []
+    if isinstance(witnesses, str):
+        witnesses = [witnesses]
+    return [name.strip() if isinstance(name, str) else "" for name in witnesses]
+
+
+def check_destruction(
+    *,
+    reason: str,
+    approver_id: int | None,
+    actor_id: int | None,
+    approver_is_reviewer: bool,
+    witnesses: Sequence[str],
+    destruction_date: datetime.date | None,
+    today: datetime.date,
+    received_date: datetime.date | None = None,
+    withdrawn_on: datetime.date | None = None,
+) -> list[Violation]:
+    """Requirement 23: destroying a material needs the approval of a 审批人 other than the clerk and two named,
+    distinct witnesses (二人监销); otherwise DESTRUCTION_NOT_AUTHORISED. The reason and the date are required.
+
+    `witnesses` are the names as entered (see normalise_witnesses); fields name the slot: witnesses.1, witnesses.2.
+    """
+    violations: list[Violation] = []
+    if approver_id is None:
+        violations.append(
+            Violation(
+                DESTRUCTION_NOT_AUTHORISED,
+                "销毁材料须经分管领导（审批人）批准：请选择批准人。",
+                "approver",
+            )
+        )
+    elif approver_id == actor_id:
+        violations.append(
+            Violation(
+                DESTRUCTION_NOT_AUTHORISED,
+                "经办人不能批准自己销毁材料：请选择其他审批人。",
+                "approver",
+            )
+        )
+    elif not approver_is_reviewer:
+        violations.append(
+            Violation(DESTRUCTION_NOT_AUTHORISED, "批准人须是在职的审批人：请重新选择批准人。", "approver")
+        )
+    names = list(witnesses or [])
+    names += [""] * (WITNESSES_REQUIRED - len(names))
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        label = f"监销人{_ordinal(index)}"
+        field = f"witnesses.{index + 1}"
+        if not name:
+            violations.append(
+                Violation(
+                    DESTRUCTION_NOT_AUTHORISED,
+                    f"未填写{label}的姓名：销毁须由两名监销人在场监督（二人监销）。",
+                    field,
+                )
+            )
+            continue
+        if len(name) > WITNESS_NAME_MAX or any(ord(ch) < 32 for ch in name):
+            violations.append(
+                Violation(
+                    DESTRUCTION_NOT_AUTHORISED,
+                    f"{label}的姓名无效：请填写真实姓名（不超过{WITNESS_NAME_MAX}个字）。",
+                    field,
+                )
+            )
+            continue
+        key = "".join(name.split())
+        if key in seen:
+            violations.append(
+                Violation(
+                    DESTRUCTION_NOT_AUTHORISED,
+                    f"{label}与监销人{_ordinal(seen[key])}是同一人（{name}）：须由两名不同的人监销。",
+                    field,
+                )
+            )
+            continue
+        seen[key] = index
+    if not (reason or "").strip():
+        violations.append(
+            Violation(
+                DESTRUCTION_REASON_REQUIRED,
+                "销毁材料须填写销毁原因（如重复材料、草稿、与本人无关的材料）。",
+                "reason",
+            )
+        )
+    if destruction_date is None:
+        violations.append(Violation(DATE_ORDER, "请填写销毁日期（实际监销的日期）。", "destruction_date"))
+    elif destruction_date > today:
+        violations.append(
+            Violation(DATE_IN_FUTURE, "销毁日期不能晚于今天：请在监销完成后登记。", "destruction_date")
+        )
+    elif received_date and destruction_date < received_date:
+        violations.append(Violation(DATE_ORDER, "销毁日期不能早于材料的接收日期。", "destruction_date"))
+    elif withdrawn_on and destruction_date < withdrawn_on:
+        violations.append(Violation(DATE_ORDER, "销毁日期不能早于材料的撤出日期。", "destruction_date"))
+    return violations
+
+
 def check_change_reason(status: str, reason: str) -> list[Violation]:
     """Editing a filed material keeps a version: say why."""
     if status == "filed" and not (reason or "").strip():
@@ -433,7 +565,7 @@ def material_not_deletable(status: str) -> list[Violation]:
     if status == "filed":
         message = "已归档材料不能删除，只能经审批后撤出。"
     else:
-        message = "档案材料不能删除：未归档的材料请退回送交单位，已归档的材料须经审批撤出。"
+        message = "档案材料不能删除：未归档的材料请退回送交单位或经批准登记销毁，已归档的材料须经审批撤出。"
     return [Violation(MATERIAL_NOT_DELETABLE, message, None)]
 
 

@@ -217,7 +217,7 @@ def archive_page(user, archive: Archive, *, events_limit: int = 30) -> ArchivePa
     pages = Prefetch("pages", queryset=Page.objects.only("id", "material_id", "number").order_by("number"))
     materials = list(
         Material.objects.filter(archive=archive)
-        .exclude(status__in=[MaterialStatus.WITHDRAWN, MaterialStatus.RETURNED])
+        .exclude(status__in=[MaterialStatus.WITHDRAWN, MaterialStatus.RETURNED, MaterialStatus.DESTROYED])
         .select_related("category", "kind")
         .prefetch_related(pages)
         .order_by("category__sort_order", "seq", "formed_on", "id")
@@ -281,6 +281,8 @@ def material_detail(user, pk) -> tuple[Material, bool]:
             "identified_by",
             "withdrawn_by",
             "withdrawal_approver",
+            "destroyed_by",
+            "destruction_approver",
             "created_by",
         )
         .filter(pk=pk)
@@ -336,6 +338,7 @@ def batches_for(user, *, status: str = "") -> QuerySet:
         n_identified=Count("materials", filter=Q(materials__status=MaterialStatus.IDENTIFIED)),
         n_filed=Count("materials", filter=Q(materials__status=MaterialStatus.FILED)),
         n_returned=Count("materials", filter=Q(materials__status=MaterialStatus.RETURNED)),
+        n_destroyed=Count("materials", filter=Q(materials__status=MaterialStatus.DESTROYED)),
         n_late=Count("materials", filter=Q(materials__late_handover=True)),
     ).order_by("status", "-received_date", "-id")
 

@@ -39,6 +39,7 @@ from archives.models import (
     ReceiptBatch,
     Renumbering,
 )
+from audit.models import Outcome
 from audit.services import record
 from core import idcard
 from core.config import setting
@@ -998,6 +999,117 @@ def material_withdraw(*, material: Material, by, approver, reason: str) -> Mater
             "renumbering": changes,
         },
     )
+    return material
+
+
+def material_destroy(
+    *,
+    material: Material,
+    by,
+    approver,
+    witnesses,
+    reason: str,
+    destroyed_on: datetime.date | None = None,
+) -> Material:
+    """销毁登记 (requirement 23): a material that may not be filed (still in intake, or withdrawn from the
+    directory) is destroyed with a 审批人's approval, in front of two named witnesses (二人监销).
+
+    The row, its scans and its history stay: the status becomes 已销毁 with who, when, why and the witnesses.
+    A refusal by the rules (DESTRUCTION_NOT_AUTHORISED, ...) writes nothing but a denied audit event.
+    """
+    try:
+        return _material_destroy(
+            material=material,
+            by=by,
+            approver=approver,
+            witnesses=witnesses,
+            reason=reason,
+            destroyed_on=destroyed_on,
+        )
+    except DomainError as exc:
+        if exc.status == 400 and getattr(by, "is_authenticated", False):
+            # Written after the refused transaction rolled back, so the attempt stays on record.
+            record(
+                by,
+                "material.destroy",
+                archive=material.archive,
+                target=material,
+                outcome=Outcome.DENIED,
+                details={
+                    "code": exc.code,
+                    "codes": sorted({v.code for v in exc.violations}),
+                    "message": exc.message[:300],
+                },
+            )
+        raise
+
+
+@guarded
+def _material_destroy(
+    *, material: Material, by, approver, witnesses, reason: str, destroyed_on: datetime.date | None
+) -> Material:
+    material = _lock_material(material)
+    _writable(material.archive)
+    raise_for(rules.check_destroyable(material.status))
+    names = rules.normalise_witnesses(witnesses)
+    destroyed_on = destroyed_on or _today()
+    raise_for(
+        rules.check_destruction(
+            reason=reason,
+            approver_id=approver.pk if approver else None,
+            actor_id=by.pk,
+            approver_is_reviewer=bool(approver and approver.is_active and has_role(approver, REVIEWER)),
+            witnesses=names,
+            destruction_date=destroyed_on,
+            today=_today(),
+            received_date=material.received_date,
+            withdrawn_on=timezone.localdate(material.withdrawn_at) if material.withdrawn_at else None,
+        )
+    )
+    before = material.status
+    material.status = MaterialStatus.DESTROYED
+    material.destroyed_at = timezone.now()
+    material.destruction_date = destroyed_on
+    material.destruction_reason = reason.strip()[:300]
+    material.destruction_witnesses = names
+    material.destroyed_by = by
+    material.destruction_approver = approver
+    material.save(
+        update_fields=[
+            "status",
+            "destroyed_at",
+            "destruction_date",
+            "destruction_reason",
+            "destruction_witnesses",
+            "destroyed_by",
+            "destruction_approver",
+            "updated_at",
+        ]
+    )
+    _event(
+        material.archive,
+        "材料销毁",
+        f"{material.title}（{rules.STATUS_LABELS[before]}）于{destroyed_on:%Y-%m-%d}销毁，"
+        f"原因：{material.destruction_reason}；批准人：{approver.get_full_name()}；"
+        f"监销人：{material.witnesses_display}",
+        by,
+        material_id=material.pk,
+    )
+    record(
+        by,
+        "material.destroy",
+        archive=material.archive,
+        target=material,
+        details={
+            "title": material.title,
+            "status_before": before,
+            "reason": material.destruction_reason,
+            "approver": approver.get_username(),
+            "witnesses": names,
+            "destruction_date": destroyed_on,
+        },
+    )
+    _refresh_batch(material.batch_id)
     return material
 
 

@@ -1,0 +1,289 @@
+"""销毁登记 (requirement 23): a material that may not be filed is destroyed only with a 审批人's approval and two
+named, distinct witnesses (二人监销); otherwise DESTRUCTION_NOT_AUTHORISED, and nothing is written but the
+denied audit event. The row stays, as 已销毁, on every page that lists loose materials."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from archives import rules, selectors, services
+from archives.models import ArchiveEvent, Material, MaterialStatus, ReceiptBatch
+from audit.models import AuditEvent
+from core.errors import DomainError
+from tests import factories
+from tests.archives.conftest import material_data
+
+WITNESSES = ["张监销", "李监销"]
+
+
+def received(archive, clerk, **kw) -> Material:
+    material, _ = services.material_receive(by=clerk, archive=archive, data=material_data(**kw))
+    return material
+
+
+def identified(archive, clerk, **kw) -> Material:
+    return services.material_identify(material=received(archive, clerk, **kw), by=clerk)
+
+
+def destroy(material, clerk, approver, **kw) -> Material:
+    args = {"witnesses": WITNESSES, "reason": "重复材料", "destroyed_on": timezone.localdate(), **kw}
+    return services.material_destroy(material=material, by=clerk, approver=approver, **args)
+
+
+def refusal(material, clerk, approver, **kw) -> DomainError:
+    with pytest.raises(DomainError) as exc:
+        destroy(material, clerk, approver, **kw)
+    return exc.value
+
+
+def snapshot(material) -> dict:
+    row = Material.objects.filter(pk=material.pk).values().get()
+    row.pop("updated_at")
+    return row
+
+
+# --- the rule ------------------------------------------------------------------------------------------------
+
+
+def check(**kw):
+    today = datetime.date(2026, 5, 10)
+    args = {
+        "reason": "草稿",
+        "approver_id": 7,
+        "actor_id": 3,
+        "approver_is_reviewer": True,
+        "witnesses": ["张三", "李四"],
+        "destruction_date": today,
+        "today": today,
+        **kw,
+    }
+    return [(v.code, v.field) for v in rules.check_destruction(**args)]
+
+
+def test_rule_accepts_an_approved_destruction_with_two_witnesses():
+    assert check() == []
+    assert check(witnesses=["张三", "李四", "王五"]) == []
+
+
+@pytest.mark.parametrize(
+    ("kw", "field", "words"),
+    [
+        ({"approver_id": None}, "approver", "请选择批准人"),
+        ({"approver_id": 3}, "approver", "经办人不能批准自己"),
+        ({"approver_is_reviewer": False}, "approver", "在职的审批人"),
+        ({"witnesses": ["张三"]}, "witnesses.2", "未填写监销人二"),
+        ({"witnesses": ["", "李四"]}, "witnesses.1", "未填写监销人一"),
+        ({"witnesses": ["张三", "张三"]}, "witnesses.2", "同一人"),
+        ({"witnesses": ["张 三", "张三"]}, "witnesses.2", "同一人"),
+        ({"witnesses": ["张三", "李" * 51]}, "witnesses.2", "不超过50个字"),
+        ({"witnesses": ["张三", "李\x00四"]}, "witnesses.2", "姓名无效"),
+    ],
+)
+def test_rule_names_what_is_missing(kw, field, words):
+    (violation,) = rules.check_destruction(
+        **{
+            "reason": "草稿",
+            "approver_id": 7,
+            "actor_id": 3,
+            "approver_is_reviewer": True,
+            "witnesses": ["张三", "李四"],
+            "destruction_date": datetime.date(2026, 5, 10),
+            "today": datetime.date(2026, 5, 10),
+            **kw,
+        }
+    )
+    assert (violation.code, violation.field) == ("DESTRUCTION_NOT_AUTHORISED", field)
+    assert words in violation.message
+
+
+def test_rule_reason_and_dates():
+    today = datetime.date(2026, 5, 10)
+    assert check(reason="  ") == [("DESTRUCTION_REASON_REQUIRED", "reason")]
+    assert check(destruction_date=None) == [("DATE_ORDER", "destruction_date")]
+    assert check(destruction_date=today + datetime.timedelta(days=1)) == [
+        ("DATE_IN_FUTURE", "destruction_date")
+    ]
+    assert check(received_date=today) == []
+    assert check(destruction_date=datetime.date(2026, 5, 1), received_date=datetime.date(2026, 5, 2)) == [
+        ("DATE_ORDER", "destruction_date")
+    ]
+    assert check(destruction_date=datetime.date(2026, 5, 1), withdrawn_on=datetime.date(2026, 5, 2)) == [
+        ("DATE_ORDER", "destruction_date")
+    ]
+    # Everything missing at once: every problem is named, the approver first.
+    assert check(approver_id=None, witnesses=[], reason="") == [
+        ("DESTRUCTION_NOT_AUTHORISED", "approver"),
+        ("DESTRUCTION_NOT_AUTHORISED", "witnesses.1"),
+        ("DESTRUCTION_NOT_AUTHORISED", "witnesses.2"),
+        ("DESTRUCTION_REASON_REQUIRED", "reason"),
+    ]
+
+
+def test_rule_only_materials_outside_the_directory():
+    for status in ("received", "identified", "withdrawn"):
+        assert rules.check_destroyable(status) == []
+    (v,) = rules.check_destroyable("filed")
+    assert v.code == "INVALID_STATUS" and "须先经审批人批准撤出" in v.message
+    for status in ("returned", "destroyed"):
+        (v,) = rules.check_destroyable(status)
+        assert v.code == "INVALID_STATUS" and "不能销毁" in v.message
+    assert rules.normalise_witnesses([" 张三 ", None, 5]) == ["张三", "", ""]
+    assert rules.normalise_witnesses(None) == [] and rules.normalise_witnesses("张三") == ["张三"]
+
+
+# --- the service ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("no approver", "请选择批准人"),
+        ("approver not a reviewer", "在职的审批人"),
+        ("inactive approver", "在职的审批人"),
+        ("approver is the clerk", "经办人不能批准自己"),
+        ("one witness", "未填写监销人二"),
+        ("two identical witnesses", "同一人"),
+        ("blank witnesses", "未填写监销人一"),
+    ],
+)
+def test_each_refusal_is_destruction_not_authorised_and_writes_nothing(
+    case, words, archive, clerk, approver, org
+):
+    material = identified(archive, clerk)
+    approver_of = {
+        "no approver": None,
+        "approver not a reviewer": factories.user(roles=["管档员"], unit=org.city_org),
+        "inactive approver": factories.user(roles=["审批人"], unit=org.city_org, is_active=False),
+        "approver is the clerk": clerk,
+    }
+    witnesses = {
+        "one witness": ["张监销"],
+        "two identical witnesses": ["张监销", " 张监销 "],
+        "blank witnesses": ["", "  "],
+    }.get(case, WITNESSES)
+    before = snapshot(material)
+    events = ArchiveEvent.objects.count()
+    exc = refusal(material, clerk, approver_of.get(case, approver), witnesses=witnesses)
+    assert exc.code == "DESTRUCTION_NOT_AUTHORISED" and words in exc.message
+    # Nothing half-written: the row, the history and the success audit are untouched.
+    assert snapshot(material) == before
+    assert ArchiveEvent.objects.count() == events
+    assert not AuditEvent.objects.filter(action="material.destroy", outcome="success").exists()
+    # The refused attempt itself is on record.
+    denied = AuditEvent.objects.get(action="material.destroy", outcome="denied")
+    assert denied.actor == clerk and denied.archive_id == archive.pk
+    assert denied.target_id == str(material.pk) and denied.details["code"] == "DESTRUCTION_NOT_AUTHORISED"
+
+
+def test_reason_required_and_date_checked(archive, clerk, approver):
+    material = received(archive, clerk)
+    assert refusal(material, clerk, approver, reason=" ").code == "DESTRUCTION_REASON_REQUIRED"
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert refusal(material, clerk, approver, destroyed_on=tomorrow).code == "DATE_IN_FUTURE"
+    before_receipt = material.received_date - datetime.timedelta(days=1)
+    assert refusal(material, clerk, approver, destroyed_on=before_receipt).code == "DATE_ORDER"
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED and material.destruction_reason == ""
+    assert AuditEvent.objects.filter(action="material.destroy", outcome="denied").count() == 3
+
+
+def test_a_filed_material_must_be_withdrawn_first(archive, clerk, approver):
+    material = services.material_file(material=identified(archive, clerk), by=clerk)
+    exc = refusal(material, clerk, approver)
+    assert exc.code == "INVALID_STATUS" and "须先经审批人批准撤出" in exc.message
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.FILED and material.seq == 1
+    # Withdrawn with a reviewer's approval, it may then be destroyed; the withdrawal stays on the row.
+    services.material_withdraw(material=material, by=clerk, approver=approver, reason="不属于归档范围")
+    destroy(material, clerk, approver)
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.DESTROYED
+    assert material.withdrawn_reason == "不属于归档范围" and material.withdrawal_approver == approver
+
+
+def test_returned_or_destroyed_materials_cannot_be_destroyed(archive, clerk, approver):
+    material = services.material_return(material=received(archive, clerk), by=clerk, reason="非本人材料")
+    assert refusal(material, clerk, approver).code == "INVALID_STATUS"
+    other = destroy(received(archive, clerk), clerk, approver)
+    exc = refusal(other, clerk, approver)
+    assert exc.code == "INVALID_STATUS" and "已销毁" in exc.message
+    # And nothing else moves a destroyed material on.
+    for func, kw in (
+        (services.material_identify, {}),
+        (services.material_file, {}),
+        (services.material_return, {"reason": "x"}),
+        (services.material_update, {"changes": {"title": "新名称"}}),
+    ):
+        with pytest.raises(DomainError) as exc:
+            func(material=other, by=clerk, **kw)
+        assert exc.value.code == "INVALID_STATUS"
+
+
+def test_destruction_registers_status_fields_history_and_audit(archive, clerk, approver):
+    material = identified(archive, clerk, title="重复的年度考核登记表")
+    result = destroy(
+        material, clerk, approver, witnesses=[" 张监销 ", "李监销"], reason=" 重复材料，已有原件 "
+    )
+    assert result.status == MaterialStatus.DESTROYED
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.DESTROYED and material.seq is None
+    assert material.destruction_approver == approver and material.destroyed_by == clerk
+    assert material.destruction_witnesses == ["张监销", "李监销"]
+    assert material.destruction_reason == "重复材料，已有原件"
+    assert material.destruction_date == timezone.localdate() and material.destroyed_at is not None
+    assert material.witnesses_display == "张监销、李监销"
+    event = ArchiveEvent.objects.get(archive=archive, kind="材料销毁")
+    assert "重复的年度考核登记表" in event.description and "审批人乙" in event.description
+    assert "张监销、李监销" in event.description and event.actor == clerk
+    assert event.details["material_id"] == material.pk
+    audit = AuditEvent.objects.get(action="material.destroy")
+    assert audit.outcome == "success" and audit.archive_id == archive.pk and audit.actor == clerk
+    assert audit.details["approver"] == "approver" and audit.details["witnesses"] == ["张监销", "李监销"]
+    assert audit.details["status_before"] == "identified"
+    assert audit.details["destruction_date"] == timezone.localdate().isoformat()
+    assert Material.objects.filter(pk=material.pk).exists()  # never deleted
+
+
+def test_destroying_the_last_open_item_closes_the_batch(archive, clerk, approver, org):
+    batch, _ = services.batch_create(
+        by=clerk,
+        holding_unit=org.city_org,
+        producing_unit="测试市财政局",
+        received_date=timezone.localdate(),
+        items=[{"archive": archive, **material_data()}, {"archive": archive, **material_data(title="草稿")}],
+    )
+    first, second = batch.materials.order_by("id")
+    services.material_return(material=first, by=clerk, reason="非本人材料")
+    batch.refresh_from_db()
+    assert batch.status == ReceiptBatch.Status.OPEN
+    destroy(second, clerk, approver)
+    batch.refresh_from_db()
+    assert batch.status == ReceiptBatch.Status.DONE
+    counts = selectors.batches_for(clerk).get(pk=batch.pk)
+    assert (counts.n_returned, counts.n_destroyed, counts.n_received) == (1, 1, 0)
+
+
+def test_another_units_clerk_gets_404_and_the_attempt_is_audited(archive, clerk, approver, org):
+    material = received(archive, clerk)
+    outsider = factories.user("county_clerk", roles=["管档员"], unit=org.county_org)
+    with pytest.raises(Http404):
+        destroy(material, outsider, approver)
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED
+    assert AuditEvent.objects.filter(action="access.denied", actor=outsider).count() == 1
+    assert not AuditEvent.objects.filter(action="material.destroy").exists()
+
+
+def test_destroyed_materials_leave_every_pending_count(archive, clerk, approver):
+    kept = identified(archive, clerk, title="待归档材料")
+    gone = identified(archive, clerk, title="草稿")
+    destroy(gone, clerk, approver)
+    counts = selectors.intake_counts(clerk)
+    assert counts["identified"] == 1 and counts["received"] == 0
+    assert list(selectors.pending_filing(clerk, overdue_only=False)) == [kept]
+    page = selectors.archive_page(clerk, archive)
+    assert [m.pk for m in page.intake] == [kept.pk] and page.filed_count == 0
