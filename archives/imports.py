@@ -32,6 +32,9 @@ from core.spreadsheet import neutralise
 
 MAX_ROWS = 5000
 MAX_BYTES = 10 * 1024 * 1024
+# An .xlsx is a zip: a few hundred kilobytes can unpack to gigabytes of XML (a zip bomb) that openpyxl would
+# spend minutes reading. A full roster of MAX_ROWS rows unpacks to well under this.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 ROSTER_FILE_INVALID = "ROSTER_FILE_INVALID"
 ROSTER_HEADER = "ROSTER_HEADER"
@@ -207,6 +210,14 @@ def _open(upload):
         data = upload.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             raise DomainError(ROSTER_TOO_LARGE, "名册文件超过 10 MB，请拆分后分批导入。", "file")
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise DomainError(
+                ROSTER_TOO_LARGE,
+                "名册文件解压后超过 64 MB（疑似压缩炸弹），未导入任何数据。请拆分后分批导入。",
+                "file",
+            )
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except DomainError:
         raise
