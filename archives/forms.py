@@ -565,6 +565,58 @@ class WithdrawForm(BootstrapMixin, forms.Form):
         self._style()
 
 
+class _LeftToTheRule:
+    """Marked as required on the page, but an empty value reaches the service, whose rule names what is missing
+    (销毁登记: one message per missing approval or witness, in one place)."""
+
+    def validate(self, value):
+        if value in self.empty_values:
+            return
+        super().validate(value)
+
+
+class _RuleCharField(_LeftToTheRule, forms.CharField):
+    pass
+
+
+class _RuleModelChoiceField(_LeftToTheRule, forms.ModelChoiceField):
+    pass
+
+
+class DestroyForm(BootstrapMixin, forms.Form):
+    """销毁登记: the 审批人 who approved, the two witnesses (二人监销), the date and the reason."""
+
+    approver = _RuleModelChoiceField(label="批准人（审批人）", queryset=User.objects.none())
+    witness_1 = _RuleCharField(label="监销人一", max_length=rules.WITNESS_NAME_MAX)
+    witness_2 = _RuleCharField(label="监销人二", max_length=rules.WITNESS_NAME_MAX)
+    destruction_date = forms.DateField(
+        label="销毁日期",
+        widget=date_input(),
+        error_messages={"required": "请填写销毁日期（实际监销的日期）。", "invalid": "销毁日期格式不正确。"},
+    )
+    reason = _RuleCharField(label="销毁原因", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+    FIELDS = {"witnesses.1": "witness_1", "witnesses.2": "witness_2"}
+
+    def __init__(self, *args, approvers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].queryset = approvers if approvers is not None else User.objects.none()
+        self.fields["approver"].label_from_instance = lambda u: u.display_name
+        self.fields["witness_1"].widget.attrs["placeholder"] = "姓名"
+        self.fields["witness_2"].widget.attrs["placeholder"] = "姓名"
+        self.fields["reason"].widget.attrs["placeholder"] = "如：重复材料、草稿、与本人无关的材料"
+        self._style()
+
+    def witnesses(self) -> list[str]:
+        return [self.cleaned_data.get("witness_1", ""), self.cleaned_data.get("witness_2", "")]
+
+    def apply_error(self, exc: DomainError) -> None:
+        """The rule names witnesses.1 / witnesses.2; show each message next to its field."""
+        for violation in exc.violations:
+            name = self.FIELDS.get(violation.field or "", violation.field)
+            self.add_error(name if name in self.fields else None, violation.message)
+
+
 class UploadForm(forms.Form):
     first_number = forms.IntegerField(label="起始页码", min_value=1, required=False)
 

@@ -350,7 +350,9 @@ def batch_detail(user, pk) -> tuple[ReceiptBatch, list[Material]]:
     manageable = access.archives_for(user, Action.MANAGE).values("pk")
     items = list(
         batch.materials.filter(archive_id__in=manageable)
-        .select_related("archive", "archive__cadre", "category", "kind", "identified_by")
+        .select_related(
+            "archive", "archive__cadre", "category", "kind", "identified_by", "destruction_approver"
+        )
         .annotate(n_pages=Count("pages"))
         .order_by("id")
     )

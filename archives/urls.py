@@ -22,6 +22,7 @@ urlpatterns = [
     path("materials/<int:pk>/file/", material.material_file, name="material-file"),
     path("materials/<int:pk>/move/", material.material_move, name="material-move"),
     path("materials/<int:pk>/withdraw/", material.material_withdraw, name="material-withdraw"),
+    path("materials/<int:pk>/destroy/", material.material_destroy, name="material-destroy"),
     path("materials/<int:pk>/pages/", material.pages_upload, name="pages-upload"),
     path("intake/", intake.intake, name="intake"),
     path("intake/new/", intake.batch_create, name="batch-create"),

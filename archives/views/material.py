@@ -1,4 +1,5 @@
-"""One material: the viewer with its pages, identification, filing, editing, withdrawal, reorder and upload."""
+"""One material: the viewer with its pages, identification, filing, editing, withdrawal, destruction, reorder and
+upload."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from archives import access, rules, selectors, services
 from archives.access import Action
-from archives.forms import MaterialForm, ReturnForm, UploadForm, WithdrawForm, apply_error, reviewers_queryset
+from archives.forms import (
+    DestroyForm,
+    MaterialForm,
+    ReturnForm,
+    UploadForm,
+    WithdrawForm,
+    apply_error,
+    reviewers_queryset,
+)
 from archives.models import Material, MaterialStatus
 from archives.views.common import clerk_required, show_warnings
 from audit.services import record
@@ -221,6 +231,46 @@ def material_withdraw(request, pk: int):
         request,
         "archives/material_withdraw.html",
         {"form": form, "material": material, "archive": material.archive},
+    )
+
+
+@clerk_required
+@require_http_methods(["GET", "POST"])
+def material_destroy(request, pk: int):
+    """销毁登记: a material that may not be filed is destroyed with a 审批人's approval and two witnesses."""
+    material = _managed_material(request.user, pk)
+    form = DestroyForm(
+        request.POST or None,
+        approvers=reviewers_queryset(exclude=request.user),
+        initial={"destruction_date": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.material_destroy(
+                material=material,
+                by=request.user,
+                approver=form.cleaned_data["approver"],
+                witnesses=form.witnesses(),
+                reason=form.cleaned_data["reason"],
+                destroyed_on=form.cleaned_data["destruction_date"],
+            )
+        except DomainError as exc:
+            form.apply_error(exc)
+        else:
+            messages.success(
+                request, f"已登记销毁“{material.title}”，监销人：{'、'.join(form.witnesses())}。"
+            )
+            return _back(request, material)
+    return render(
+        request,
+        "archives/material_destroy.html",
+        {
+            "form": form,
+            "material": material,
+            "archive": material.archive,
+            "blocked": rules.check_destroyable(material.status),
+            "next": _safe_next(request) or "",
+        },
     )
 
 

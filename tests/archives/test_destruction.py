@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from archives import rules, selectors, services
@@ -287,3 +288,136 @@ def test_destroyed_materials_leave_every_pending_count(archive, clerk, approver)
     assert list(selectors.pending_filing(clerk, overdue_only=False)) == [kept]
     page = selectors.archive_page(clerk, archive)
     assert [m.pk for m in page.intake] == [kept.pk] and page.filed_count == 0
+
+
+# --- the page ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clerk_client(client, clerk):
+    client.force_login(clerk)
+    return client
+
+
+def form_post(approver, **kw):
+    data = {
+        "approver": approver.pk if approver else "",
+        "witness_1": "张监销",
+        "witness_2": "李监销",
+        "destruction_date": timezone.localdate().isoformat(),
+        "reason": "草稿，不属于归档范围",
+    }
+    data.update(kw)
+    return data
+
+
+def test_page_is_reachable_from_the_material_and_the_batch(clerk_client, clerk, archive, org):
+    batch, _ = services.batch_create(
+        by=clerk,
+        holding_unit=org.city_org,
+        producing_unit="测试市财政局",
+        received_date=timezone.localdate(),
+        items=[{"archive": archive, **material_data()}],
+    )
+    material = batch.materials.get()
+    url = reverse("archives:material-destroy", args=[material.pk])
+    body = clerk_client.get(reverse("archives:material", args=[material.pk])).content.decode()
+    assert url in body and "销毁登记" in body
+    batch_url = reverse("archives:batch", args=[batch.pk])
+    body = clerk_client.get(batch_url).content.decode()
+    assert f"{url}?next={batch_url}" in body
+    response = clerk_client.get(f"{url}?next={batch_url}")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for label in ("批准人（审批人）", "监销人一", "监销人二", "销毁日期", "销毁原因", "二人监销"):
+        assert label in body
+    assert f'name="next" value="{batch_url}"' in body
+
+
+def test_page_errors_are_chinese_and_inline(clerk_client, clerk, archive, approver):
+    material = received(archive, clerk)
+    url = reverse("archives:material-destroy", args=[material.pk])
+    response = clerk_client.post(url, form_post(None, witness_2="", reason=""))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="error-approver"' in body and "请选择批准人" in body
+    assert 'data-testid="error-witness_2"' in body and "未填写监销人二" in body
+    assert 'data-testid="error-reason"' in body and "须填写销毁原因" in body
+    response = clerk_client.post(url, form_post(approver, witness_2=" 张监销 "))
+    body = response.content.decode()
+    assert 'data-testid="error-witness_2"' in body and "与监销人一是同一人" in body
+    response = clerk_client.post(url, form_post(approver, destruction_date=""))
+    assert 'data-testid="error-destruction_date"' in response.content.decode()
+    # The clerk is not among the approvers offered; forcing the choice is refused by the form.
+    response = clerk_client.post(url, form_post(clerk))
+    assert response.status_code == 200 and 'data-testid="error-approver"' in response.content.decode()
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED and material.destruction_witnesses == []
+    assert not ArchiveEvent.objects.filter(kind="材料销毁").exists()
+
+
+def test_page_success_registers_and_shows_the_destruction(clerk_client, clerk, archive, approver):
+    material = identified(archive, clerk, title="重复的考核表")
+    url = reverse("archives:material-destroy", args=[material.pk])
+    response = clerk_client.post(url, form_post(approver))
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "archives:material", args=[material.pk]
+    )
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.DESTROYED
+    assert (
+        material.destruction_witnesses == ["张监销", "李监销"] and material.destruction_approver == approver
+    )
+    body = clerk_client.get(response["Location"]).content.decode()
+    assert "已销毁" in body and "监销人：张监销、李监销" in body and "审批人乙" in body
+    assert 'data-testid="edit-material"' not in body and 'data-testid="destroy"' not in body
+    # The archive page no longer lists it in intake; its history says what happened.
+    body = clerk_client.get(reverse("archives:detail", args=[archive.pk])).content.decode()
+    assert "材料销毁" in body
+    # Once destroyed, the page explains instead of offering the form again.
+    body = clerk_client.get(url).content.decode()
+    assert 'data-testid="destroy-blocked"' in body and 'data-testid="destroy-form"' not in body
+
+
+def test_page_for_a_filed_material_points_to_withdrawal(clerk_client, clerk, archive, approver):
+    material = services.material_file(material=identified(archive, clerk), by=clerk)
+    url = reverse("archives:material-destroy", args=[material.pk])
+    body = clerk_client.get(url).content.decode()
+    assert (
+        "须先经审批人批准撤出" in body and reverse("archives:material-withdraw", args=[material.pk]) in body
+    )
+    response = clerk_client.post(url, form_post(approver))
+    assert response.status_code == 200 and "须先经审批人批准撤出" in response.content.decode()
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.FILED
+
+
+def test_batch_page_shows_destroyed_items_and_counts(clerk_client, clerk, archive, approver, org):
+    batch, _ = services.batch_create(
+        by=clerk,
+        holding_unit=org.city_org,
+        producing_unit="测试市财政局",
+        received_date=timezone.localdate(),
+        items=[{"archive": archive, **material_data(title="一份草稿")}],
+    )
+    material = batch.materials.get()
+    batch_url = reverse("archives:batch", args=[batch.pk])
+    url = reverse("archives:material-destroy", args=[material.pk])
+    response = clerk_client.post(url, {**form_post(approver), "next": batch_url})
+    assert response.status_code == 302 and response["Location"] == batch_url
+    body = clerk_client.get(batch_url).content.decode()
+    assert "已销毁" in body and "监销人：张监销、李监销" in body and "已处理完毕" in body
+    body = clerk_client.get(reverse("archives:intake")).content.decode()
+    assert '<th class="text-center">销毁</th>' in body
+
+
+def test_page_another_units_clerk_gets_404(client, clerk, archive, approver, org):
+    material = received(archive, clerk)
+    outsider = factories.user("county_clerk", roles=["管档员"], unit=org.county_org)
+    client.force_login(outsider)
+    url = reverse("archives:material-destroy", args=[material.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, form_post(approver)).status_code == 404
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED
+    assert AuditEvent.objects.filter(action="access.denied", actor=outsider).count() == 2
