@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -94,7 +95,9 @@ def _cell(obj, name):
 @require_http_methods(["GET", "POST"])
 def cadre_section(request, pk: int, section: str):
     archive = access.get_archive(request.user, Action.MANAGE, pk)
-    spec = SECTIONS[section]
+    spec = SECTIONS.get(section)
+    if spec is None:
+        raise Http404("未知的栏目。")
     cadre = archive.cadre
     rows = spec.model.objects.filter(cadre=cadre)
     if spec.key == "posts":
