@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 
 from audit import actions
 from audit.models import Outcome
-from core.spreadsheet import FORMULA_PREFIXES, neutralise
+from core.spreadsheet import FORMULA_PREFIXES, neutralise, xlsx_text
 
 CHUNK = 2000
 COPY_CHUNK_BYTES = 256 * 1024
@@ -242,7 +242,6 @@ def xlsx_file(qs: QuerySet, *, title: str = "审计日志") -> IO[bytes]:
     """The XLSX workbook written into an anonymous temporary file (deleted when closed), positioned at 0."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -262,12 +261,12 @@ def xlsx_file(qs: QuerySet, *, title: str = "审计日志") -> IO[bytes]:
         ws.append(header)
         return ws
 
-    illegal = ILLEGAL_CHARACTERS_RE.sub
     for count, row in enumerate(rows(qs)):
         if count % XLSX_SHEET_ROWS == 0:
             sheet = new_sheet(count // XLSX_SHEET_ROWS + 1)
-        # Control characters (a crafted user agent, say) are not allowed in the XML of a workbook.
-        sheet.append([illegal("", v) if isinstance(v, str) else v for v in row])
+        # Control characters (a crafted user agent, say) are not allowed in the XML of a workbook: dropped, and
+        # the cell neutralised again, since a control character before "=" kept it from being neutralised.
+        sheet.append([xlsx_text(v) for v in row])
     if sheet is None:
         new_sheet(1)
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (the response closes and so deletes it)
