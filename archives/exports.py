@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from archives.models import Archive, Material
 from archives.selectors import DirectoryRow
 from core.config import setting
-from core.spreadsheet import neutralise
+from core.spreadsheet import neutralise, xlsx_text
 
 TITLE = "干部人事档案目录"
 HEADERS = ["序号", "材料名称", "年", "月", "日", "页数", "备注"]
@@ -103,7 +103,7 @@ def directory_xlsx(archive: Archive, rows: list[DirectoryRow]) -> bytes:
     ws["A1"].alignment = center
     ws.row_dimensions[1].height = 30
     ws.merge_cells("A2:G2")
-    ws["A2"] = neutralise(subtitle(archive))
+    ws["A2"] = xlsx_text(subtitle(archive))
     ws["A2"].font = normal
     ws["A2"].alignment = left
 
@@ -126,7 +126,7 @@ def directory_xlsx(archive: Archive, rows: list[DirectoryRow]) -> bytes:
     for kind, value, _obj in directory_lines(rows):
         if kind == "category":
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
-            cell = ws.cell(row=r, column=1, value=neutralise(value))
+            cell = ws.cell(row=r, column=1, value=xlsx_text(value))
             cell.font = bold
             cell.alignment = left
             for c in range(1, 8):
@@ -135,7 +135,7 @@ def directory_xlsx(archive: Archive, rows: list[DirectoryRow]) -> bytes:
         else:
             cells = value if kind == "material" else [""] * 7
             for c, v in enumerate(cells, start=1):
-                cell = ws.cell(row=r, column=c, value=neutralise(v) if v != "" else None)
+                cell = ws.cell(row=r, column=c, value=xlsx_text(v) if v != "" else None)
                 cell.font = normal
                 cell.border = border
                 cell.alignment = left if c in (2, 7) else center
