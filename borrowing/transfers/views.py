@@ -28,7 +28,7 @@ from borrowing import rules_transfer as rules
 from borrowing.models import TransferStatus
 from borrowing.transfers import forms, pdf, selectors, services
 from core.errors import DomainError
-from core.spreadsheet import neutralise
+from core.spreadsheet import xlsx_text
 
 PAGE_SIZE = 20
 FOUR_RULES = (
@@ -518,7 +518,7 @@ def _register_xlsx(request, year: int, rows) -> HttpResponse:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for index, t in enumerate(rows, start=1):
-        ws.append([neutralise(v) for v in _register_row(index, t)])
+        ws.append([xlsx_text(v) for v in _register_row(index, t)])
     for column, width in zip(
         "ABCDEFGHIJKLMN", (6, 16, 12, 10, 28, 14, 22, 9, 9, 9, 10, 12, 18, 12), strict=True
     ):
