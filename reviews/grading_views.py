@@ -23,7 +23,7 @@ from archives.forms import apply_error
 from archives.selectors import search_q
 from audit.services import record
 from core.errors import DomainError
-from core.spreadsheet import neutralise
+from core.spreadsheet import xlsx_text
 from reviews import grading as rules
 from reviews import grading_pdf
 from reviews import grading_selectors as selectors
@@ -323,7 +323,7 @@ def _report_xlsx(request, year, rows, total, details) -> HttpResponse:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for r in [*rows, total]:
-        ws.append([neutralise(v) for v in _report_cells(r)])
+        ws.append([xlsx_text(v) for v in _report_cells(r)])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     for column, width in zip("ABCDEFGHIJK", (28, 10, 8, 8, 8, 8, 8, 10, 8, 8, 8), strict=True):
         ws.column_dimensions[column].width = width
@@ -344,7 +344,7 @@ def _report_xlsx(request, year, rows, total, details) -> HttpResponse:
             )
             sheet.append(
                 [
-                    neutralise(v)
+                    xlsx_text(v)
                     for v in (
                         label,
                         g.submitting_unit.name,
