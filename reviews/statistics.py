@@ -15,7 +15,7 @@ from archives import access
 from archives.access import Action
 from archives.models import Cadre, CadreStatus
 from core.choices import PoliticalStatus, Sex
-from core.spreadsheet import neutralise
+from core.spreadsheet import xlsx_text
 
 
 @dataclass
@@ -185,12 +185,12 @@ def to_xlsx(tables: list[StatTable], *, unit: Unit, at: datetime.date, user, tot
     ws.title = "干部结构统计"
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.append([neutralise(f"{unit.name}干部队伍结构统计")])
+    ws.append([xlsx_text(f"{unit.name}干部队伍结构统计")])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append([neutralise(f"统计时点：{at:%Y年%m月%d日}　干部总数：{total}人　制表：{user.get_full_name()}")])
+    ws.append([xlsx_text(f"统计时点：{at:%Y年%m月%d日}　干部总数：{total}人　制表：{user.get_full_name()}")])
     ws.append([])
     for table in tables:
-        ws.append([neutralise(table.title)])
+        ws.append([xlsx_text(table.title)])
         ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
         ws.append(["项目", "人数", "占比"])
         for cell in ws[ws.max_row]:
@@ -198,7 +198,7 @@ def to_xlsx(tables: list[StatTable], *, unit: Unit, at: datetime.date, user, tot
             cell.fill = PatternFill("solid", fgColor="F2F2F2")
             cell.border = border
         for label, count, pct in table.with_percent():
-            ws.append([neutralise(label), count, pct])
+            ws.append([xlsx_text(label), count, pct])
             for cell in ws[ws.max_row]:
                 cell.border = border
         ws.append(["合计", table.total, "100.0%" if table.total else "0.0%"])
