@@ -1,5 +1,5 @@
 """The archives API: cadres, archives and their directory, materials (intake, identification, filing, withdrawal,
-versioned edits) and scanned pages. Thin: every list is filtered by archives.access, every change goes through
+destruction, versioned edits) and scanned pages. Thin: every list is filtered by archives.access, every change goes through
 archives.services, and every DomainError answers HTTP 400 {"code", "message", "field"} (core.api)."""
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from archives.serializers import (
     ArchiveSerializer,
     CadreSerializer,
     CadreUpdateSerializer,
+    DestroySerializer,
     DirectorySerializer,
     FileSerializer,
     MaterialSerializer,
@@ -316,7 +317,7 @@ class MaterialFilter(django_filters.FilterSet):
     ),
     destroy=extend_schema(
         summary="删除材料（不允许）",
-        description="档案材料不能删除：返回 400 MATERIAL_NOT_DELETABLE。已归档材料请撤出。",
+        description="档案材料不能删除：返回 400 MATERIAL_NOT_DELETABLE。已归档材料请撤出，不能归档的材料请退回或登记销毁。",
         responses={400: ERROR},
     ),
 )
@@ -324,7 +325,15 @@ class MaterialViewSet(ClerkWritesMixin, viewsets.ModelViewSet):
     serializer_class = MaterialSerializer
     filterset_class = MaterialFilter
     ordering_fields = ["seq", "formed_on", "received_date", "id"]
-    clerk_actions = WRITE_ACTIONS | {"identify", "return_", "file", "withdraw", "move", "pages_upload"}
+    clerk_actions = WRITE_ACTIONS | {
+        "identify",
+        "return_",
+        "file",
+        "withdraw",
+        "destroy_material",
+        "move",
+        "pages_upload",
+    }
 
     def get_queryset(self):
         user = self.request.user
@@ -350,6 +359,7 @@ class MaterialViewSet(ClerkWritesMixin, viewsets.ModelViewSet):
             "return_": ReturnSerializer,
             "file": FileSerializer,
             "withdraw": WithdrawSerializer,
+            "destroy_material": DestroySerializer,
             "move": MoveSerializer,
             "pages_upload": PageUploadSerializer,
         }.get(self.action, MaterialSerializer)
@@ -434,6 +444,27 @@ class MaterialViewSet(ClerkWritesMixin, viewsets.ModelViewSet):
         data = self._body(request)
         material = services.material_withdraw(
             material=self.get_object(), by=request.user, approver=data.get("approver"), reason=data["reason"]
+        )
+        return self._out(material)
+
+    @extend_schema(
+        summary="销毁登记（须审批人批准、两名监销人）",
+        description="仅限已接收、已鉴别或已撤出的材料（已归档材料须先撤出：INVALID_STATUS）。"
+        "无批准人、批准人不是在职审批人或为经办人本人、监销人不足两名或重名：DESTRUCTION_NOT_AUTHORISED；"
+        "未填原因：DESTRUCTION_REASON_REQUIRED。材料不删除，状态为已销毁。",
+        request=DestroySerializer,
+        responses={200: MaterialSerializer, 400: ERROR},
+    )
+    @action(detail=True, methods=["post"], url_path="destroy")
+    def destroy_material(self, request, pk=None):
+        data = self._body(request)
+        material = services.material_destroy(
+            material=self.get_object(),
+            by=request.user,
+            approver=data.get("approver"),
+            witnesses=data["witnesses"],
+            reason=data["reason"],
+            destroyed_on=data.get("destruction_date"),
         )
         return self._out(material)
 

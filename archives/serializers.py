@@ -249,6 +249,10 @@ class MaterialSerializer(serializers.ModelSerializer):
             "alteration_note",
             "return_reason",
             "withdrawn_reason",
+            "destruction_date",
+            "destruction_reason",
+            "destruction_witnesses",
+            "destruction_approver",
             "version",
             "created_at",
             "updated_at",
@@ -262,6 +266,10 @@ class MaterialSerializer(serializers.ModelSerializer):
             "late_handover",
             "return_reason",
             "withdrawn_reason",
+            "destruction_date",
+            "destruction_reason",
+            "destruction_witnesses",
+            "destruction_approver",
             "version",
             "created_at",
             "updated_at",
@@ -285,6 +293,25 @@ class WithdrawSerializer(serializers.Serializer):
         queryset=User.objects.all(), allow_null=True, required=False
     )
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class DestroySerializer(serializers.Serializer):
+    """销毁登记: empty or missing values reach the rule, which answers DESTRUCTION_NOT_AUTHORISED naming them."""
+
+    approver = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), allow_null=True, required=False, help_text="批准销毁的审批人"
+    )
+    witnesses = serializers.ListField(
+        child=serializers.CharField(max_length=rules.WITNESS_NAME_MAX, allow_blank=True),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="监销人姓名（至少两名不同的人，二人监销）",
+    )
+    reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    destruction_date = serializers.DateField(
+        required=False, allow_null=True, help_text="实际销毁日期，缺省为今天"
+    )
 
 
 class MoveSerializer(serializers.Serializer):

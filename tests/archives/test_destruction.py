@@ -421,3 +421,118 @@ def test_page_another_units_clerk_gets_404(client, clerk, archive, approver, org
     material.refresh_from_db()
     assert material.status == MaterialStatus.RECEIVED
     assert AuditEvent.objects.filter(action="access.denied", actor=outsider).count() == 2
+
+
+# --- the API -------------------------------------------------------------------------------------------------
+
+
+def api_destroy(client, material, **body):
+    return client.post(f"/api/materials/{material.pk}/destroy/", body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("no approver", "approver"),
+        ("approver not a reviewer", "approver"),
+        ("approver is the clerk", "approver"),
+        ("one witness", "witnesses.2"),
+        ("two identical witnesses", "witnesses.2"),
+    ],
+)
+def test_api_refusals_answer_400_with_the_code(case, field, clerk_client, clerk, archive, approver, org):
+    material = received(archive, clerk)
+    body = {"approver": approver.pk, "witnesses": WITNESSES, "reason": "重复材料"}
+    if case == "no approver":
+        body.pop("approver")
+    elif case == "approver not a reviewer":
+        body["approver"] = factories.user(roles=["查阅人"], unit=org.city_bureau).pk
+    elif case == "approver is the clerk":
+        body["approver"] = clerk.pk
+    elif case == "one witness":
+        body["witnesses"] = ["张监销"]
+    else:
+        body["witnesses"] = ["张监销", "张监销"]
+    response = api_destroy(clerk_client, material, **body)
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "DESTRUCTION_NOT_AUTHORISED" and data["field"] == field and data["message"]
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED
+
+
+def test_api_other_refusals_and_bad_input(clerk_client, clerk, archive, approver):
+    material = received(archive, clerk)
+    ok = {"approver": approver.pk, "witnesses": WITNESSES, "reason": "重复材料"}
+    data = api_destroy(clerk_client, material, **{**ok, "reason": ""}).json()
+    assert data["code"] == "DESTRUCTION_REASON_REQUIRED" and data["field"] == "reason"
+    data = api_destroy(clerk_client, material).json()  # an empty body names every missing part
+    assert data["code"] == "DESTRUCTION_NOT_AUTHORISED" and data["field"] == "approver"
+    assert [v["field"] for v in data["violations"]] == ["approver", "witnesses.1", "witnesses.2", "reason"]
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert (
+        api_destroy(clerk_client, material, **ok, destruction_date=tomorrow).json()["code"]
+        == "DATE_IN_FUTURE"
+    )
+    for bad in (
+        {"witnesses": "张监销"},
+        {"witnesses": [None, "李监销"]},
+        {"witnesses": ["张", "李" * 51]},
+        {"approver": 999999},
+        {"approver": "x"},
+        {"destruction_date": "2026-13-01"},
+        {"reason": "草\x00稿"},
+    ):
+        response = api_destroy(clerk_client, material, **{**ok, **bad})
+        assert response.status_code == 400, bad
+        assert set(response.json()) >= {"code", "message", "field"}
+    filed = services.material_file(material=identified(archive, clerk), by=clerk)
+    response = api_destroy(clerk_client, filed, **ok)
+    assert response.status_code == 400 and response.json()["code"] == "INVALID_STATUS"
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED
+    assert not AuditEvent.objects.filter(action="material.destroy", outcome="success").exists()
+
+
+def test_api_success(clerk_client, clerk, archive, approver):
+    material = identified(archive, clerk)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    material.received_date = yesterday - datetime.timedelta(days=1)
+    material.save(update_fields=["received_date"])
+    response = api_destroy(
+        clerk_client,
+        material,
+        approver=approver.pk,
+        witnesses=["张监销", "李监销"],
+        reason="与本人无关的材料",
+        destruction_date=yesterday.isoformat(),
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "destroyed" and data["status_display"] == "已销毁"
+    assert (
+        data["destruction_witnesses"] == ["张监销", "李监销"] and data["destruction_approver"] == approver.pk
+    )
+    assert (
+        data["destruction_date"] == yesterday.isoformat() and data["destruction_reason"] == "与本人无关的材料"
+    )
+    listed = clerk_client.get(f"/api/materials/?archive={archive.pk}&status=destroyed").json()
+    assert [m["id"] for m in listed["results"]] == [material.pk]
+    audit = AuditEvent.objects.get(action="material.destroy", outcome="success")
+    assert audit.archive_id == archive.pk and audit.details["destruction_date"] == yesterday.isoformat()
+
+
+def test_api_another_units_clerk_gets_404(client, clerk, archive, approver, org):
+    material = received(archive, clerk)
+    outsider = factories.user("county_clerk", roles=["管档员"], unit=org.county_org)
+    client.force_login(outsider)
+    response = api_destroy(client, material, approver=approver.pk, witnesses=WITNESSES, reason="重复")
+    assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED
+    # A reviewer (not a clerk) may not register a destruction either.
+    client.force_login(approver)
+    response = api_destroy(client, material, approver=approver.pk, witnesses=WITNESSES, reason="重复")
+    assert response.status_code == 403 and response.json()["code"] == "PERMISSION_DENIED"
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.RECEIVED
