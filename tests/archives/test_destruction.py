@@ -536,3 +536,34 @@ def test_api_another_units_clerk_gets_404(client, clerk, archive, approver, org)
     assert response.status_code == 403 and response.json()["code"] == "PERMISSION_DENIED"
     material.refresh_from_db()
     assert material.status == MaterialStatus.RECEIVED
+
+
+# --- elsewhere: a destroyed material is neither pending nor counted ------------------------------------------
+
+
+def test_a_destroyed_material_never_counts_for_completeness(org, clerk, approver):
+    from archives.completeness import evaluate, gather, load_rules
+    from tests.archives.completeness_helpers import add, items_by_rule, make_archive, only_rules
+
+    only_rules("resume_1999")
+    a = make_archive(org)
+    loose = add(a, "resume_1999", 2001, status=MaterialStatus.IDENTIFIED)
+    withdrawn = add(a, "resume_1999", 2001, status=MaterialStatus.WITHDRAWN)
+    destroy(loose, clerk, approver)
+    destroy(withdrawn, clerk, approver)
+    ruleset = load_rules(timezone.localdate())
+    assert "resume_1999" in items_by_rule(evaluate(ruleset, gather(a.pk, ruleset)))
+
+
+def test_a_destroyed_loose_material_no_longer_disorders_a_transfer(org):
+    from borrowing.transfers import services as transfer_services
+    from tests.borrowing.transfer_kit import build_kit
+
+    kit = build_kit(org)
+    loose = received(kit.archive, kit.clerk, title="一份草稿")
+    transfer = kit.noticed()
+    with pytest.raises(DomainError) as exc:
+        transfer_services.transfer_submit(transfer=transfer, by=kit.clerk)
+    assert exc.value.code == "FILE_DISORDERED" and "一份草稿" in exc.value.message
+    destroy(loose, kit.clerk, kit.reviewer)
+    assert transfer_services.transfer_submit(transfer=transfer, by=kit.clerk).status == "submitted"
