@@ -370,7 +370,7 @@ def test_page_success_registers_and_shows_the_destruction(clerk_client, clerk, a
     )
     body = clerk_client.get(response["Location"]).content.decode()
     assert "已销毁" in body and "监销人：张监销、李监销" in body and "审批人乙" in body
-    assert 'data-testid="edit-material"' not in body and 'data-testid="destroy"' not in body
+    assert 'data-testid="edit-material"' not in body and 'data-testid="material-actions"' not in body
     # The archive page no longer lists it in intake; its history says what happened.
     body = clerk_client.get(reverse("archives:detail", args=[archive.pk])).content.decode()
     assert "材料销毁" in body
@@ -567,3 +567,47 @@ def test_a_destroyed_loose_material_no_longer_disorders_a_transfer(org):
     assert exc.value.code == "FILE_DISORDERED" and "一份草稿" in exc.value.message
     destroy(loose, kit.clerk, kit.reviewer)
     assert transfer_services.transfer_submit(transfer=transfer, by=kit.clerk).status == "submitted"
+
+
+# --- in Chromium ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_browser_clerk_registers_a_destruction(page, live_server, login, demo, screenshot):
+    from playwright.sync_api import expect
+
+    units, users = demo["units"], demo["users"]
+    archive = factories.archive(
+        holding_unit=units["QS-ZZB"], cadre_obj=factories.cadre(unit=units["QS-CZ"], name="单晓东")
+    )
+    material = received(archive, users["guandang"], title="2025年度考核登记表（草稿）")
+    login("guandang", demo["password"])
+    page.goto(f"{live_server.url}{reverse('archives:material', args=[material.pk])}")
+    page.get_by_test_id("destroy").click()
+    form = page.get_by_test_id("destroy-form")
+    expect(form).to_contain_text("监销人一")
+    page.on("dialog", lambda dialog: dialog.accept())
+    form.locator("#id_witness_1").fill("周海峰")
+    page.get_by_test_id("confirm-destroy").click()
+    expect(page.get_by_test_id("error-approver")).to_contain_text("请选择批准人")
+    expect(page.get_by_test_id("error-witness_2")).to_contain_text("未填写监销人二")
+    expect(page.get_by_test_id("error-reason")).to_contain_text("须填写销毁原因")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot("material-destroy-01-errors")
+    form = page.get_by_test_id("destroy-form")
+    form.locator("#id_approver").select_option(label=users["shenpi"].display_name)
+    expect(form.locator("#id_witness_1")).to_have_value("周海峰")
+    form.locator("#id_witness_2").fill("周海峰")
+    form.locator("#id_reason").fill("草稿，另有正式件已归档")
+    page.get_by_test_id("confirm-destroy").click()
+    expect(page.get_by_test_id("error-witness_2")).to_contain_text("同一人")
+    page.get_by_test_id("destroy-form").locator("#id_witness_2").fill("孙雅婷")
+    page.get_by_test_id("confirm-destroy").click()
+    expect(page.get_by_test_id("destruction")).to_contain_text("监销人：周海峰、孙雅婷")
+    expect(page.get_by_test_id("material-title")).to_contain_text("草稿")
+    expect(page.locator(".badge", has_text="已销毁")).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot("material-destroy-02-done")
+    material.refresh_from_db()
+    assert material.status == MaterialStatus.DESTROYED
+    assert material.destruction_approver == users["shenpi"]
