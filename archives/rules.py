@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from core import idcard
@@ -458,6 +459,16 @@ def normalise_witnesses(witnesses) -> list[str]:
     return [name.strip() if isinstance(name, str) else "" for name in witnesses]
 
 
+def _plausible_name(name: str) -> bool:
+    """A person's name: not too long, at least one letter, no control or invisible format characters (a
+    zero-width space would make 张三 and 张\u200b三 two people)."""
+    return (
+        len(name) <= WITNESS_NAME_MAX
+        and any(ch.isalpha() for ch in name)
+        and not any(unicodedata.category(ch).startswith("C") for ch in name)
+    )
+
+
 def check_destruction(
     *,
     reason: str,
@@ -511,7 +522,7 @@ def check_destruction(
                 )
             )
             continue
-        if len(name) > WITNESS_NAME_MAX or any(ord(ch) < 32 for ch in name):
+        if not _plausible_name(name):
             violations.append(
                 Violation(
                     DESTRUCTION_NOT_AUTHORISED,
@@ -520,7 +531,7 @@ def check_destruction(
                 )
             )
             continue
-        key = "".join(name.split())
+        key = "".join(unicodedata.normalize("NFKC", name).casefold().split())
         if key in seen:
             violations.append(
                 Violation(
@@ -531,7 +542,7 @@ def check_destruction(
             )
             continue
         seen[key] = index
-    if not (reason or "").strip():
+    if not any(not ch.isspace() and not unicodedata.category(ch).startswith("C") for ch in reason or ""):
         violations.append(
             Violation(
                 DESTRUCTION_REASON_REQUIRED,

@@ -82,6 +82,10 @@ def test_rule_accepts_an_approved_destruction_with_two_witnesses():
         ({"witnesses": ["张 三", "张三"]}, "witnesses.2", "同一人"),
         ({"witnesses": ["张三", "李" * 51]}, "witnesses.2", "不超过50个字"),
         ({"witnesses": ["张三", "李\x00四"]}, "witnesses.2", "姓名无效"),
+        ({"witnesses": ["张三", "\u200b"]}, "witnesses.2", "姓名无效"),
+        ({"witnesses": ["张三", "张\u200b三"]}, "witnesses.2", "姓名无效"),
+        ({"witnesses": ["张三", "123"]}, "witnesses.2", "姓名无效"),
+        ({"witnesses": ["Ｗａｎｇ", "wang"]}, "witnesses.2", "同一人"),
     ],
 )
 def test_rule_names_what_is_missing(kw, field, words):
@@ -104,6 +108,7 @@ def test_rule_names_what_is_missing(kw, field, words):
 def test_rule_reason_and_dates():
     today = datetime.date(2026, 5, 10)
     assert check(reason="  ") == [("DESTRUCTION_REASON_REQUIRED", "reason")]
+    assert check(reason=" \u200b\u3000") == [("DESTRUCTION_REASON_REQUIRED", "reason")]
     assert check(destruction_date=None) == [("DATE_ORDER", "destruction_date")]
     assert check(destruction_date=today + datetime.timedelta(days=1)) == [
         ("DATE_IN_FUTURE", "destruction_date")
