@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -39,6 +39,13 @@ FILTER_PARAMETERS = [
 ]
 
 
+@extend_schema_serializer(many=False)  # the list answers one page object, not an array
+class AuditEventPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="下一页；没有更多时为 null")
+    first = serializers.URLField(allow_null=True, help_text="第一页；已在第一页时为 null")
+    results = AuditEventSerializer(many=True)
+
+
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """审计事件（只读）。仅审计员可用；按 (时间, ID) 倒序的游标分页。"""
 
@@ -61,6 +68,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("cursor", OpenApiTypes.STR, description="上一页响应中的 next 游标"),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="每页条数，默认 50，最多 200"),
         ],
+        responses=AuditEventPageSerializer,
     )
     def list(self, request, *args, **kwargs):
         audit_filter = selectors.AuditFilter.from_params(request.query_params)
