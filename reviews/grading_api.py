@@ -8,8 +8,14 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -199,7 +205,16 @@ class ArchiveGradingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         tags=TAG,
         summary="年终通报：按报送单位统计各等次、逾期报送、退回",
         parameters=[OpenApiParameter("year", int, description="年度（默认今年）")],
-        responses={200: GradingReportRowSerializer(many=True)},
+        responses={
+            200: inline_serializer(
+                "GradingReport",
+                {
+                    "year": serializers.IntegerField(),
+                    "units": GradingReportRowSerializer(many=True),
+                    "total": GradingReportRowSerializer(),
+                },
+            )
+        },
     )
     @action(detail=False, methods=["get"])
     def report(self, request):
