@@ -10,8 +10,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import fields, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -511,7 +517,16 @@ class StatisticsView(APIView):
             OpenApiParameter("at", OpenApiTypes.DATE, description="统计时点，默认今天"),
             OpenApiParameter("include_retired", bool),
         ],
-        responses=serializers.StatTableSerializer(many=True),
+        responses=inline_serializer(
+            "Statistics",
+            {
+                "unit": fields.IntegerField(),
+                "unit_name": fields.CharField(),
+                "at": fields.DateField(),
+                "total": fields.IntegerField(),
+                "tables": serializers.StatTableSerializer(many=True),
+            },
+        ),
     )
     def get(self, request):
         units = statistics.units_for(request.user)
