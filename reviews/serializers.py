@@ -61,6 +61,15 @@ class CaseSerializer(serializers.ModelSerializer):
     reviewer_name = serializers.CharField(source="reviewer.get_full_name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     open_flags = serializers.IntegerField(read_only=True)
+    # Read-only model fields lose allow_blank: declared so that the schema allows "" (not yet recorded).
+    archive_review_result = serializers.ChoiceField(
+        ArchiveReviewResult.choices, allow_blank=True, read_only=True
+    )
+    personal_matters_result = serializers.ChoiceField(
+        PersonalMattersResult.choices, allow_blank=True, read_only=True
+    )
+    complaints_result = serializers.ChoiceField(ComplaintsResult.choices, allow_blank=True, read_only=True)
+    close_outcome = serializers.ChoiceField(CloseOutcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = ReviewCase
