@@ -497,6 +497,7 @@ class MaterialViewSet(ClerkWritesMixin, viewsets.ModelViewSet):
         methods=["get", "post"],
         url_path="pages",
         parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+        pagination_class=None,  # the list of a material's pages is answered whole
     )
     def pages_upload(self, request, pk=None):
         material = self.get_object()
