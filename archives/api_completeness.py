@@ -26,7 +26,7 @@ from archives import access
 from archives import selectors_completeness as selectors
 from archives import services_completeness as services
 from archives.access import Action
-from archives.completeness import report_for, report_or_check
+from archives.completeness import report_or_check
 from archives.models import (
     CompletenessExcusal,
     CompletenessReport,
@@ -182,7 +182,8 @@ class ArchiveCompletenessView(APIView):
     def post(self, request, pk):
         archive = access.get_archive(request.user, Action.MANAGE, pk)
         services.request_recheck(archive=archive, by=request.user)
-        report = report_for(archive)
+        # Never checked and the check is queued: answer what GET answers (checked now) rather than an empty report.
+        report = report_or_check(archive)
         pending = bool(report and report.requested_at and report.requested_at > report.computed_at)
         return Response(
             ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_200_OK
