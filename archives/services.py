@@ -1048,8 +1048,12 @@ def material_destroy(
 def _material_destroy(
     *, material: Material, by, approver, witnesses, reason: str, destroyed_on: datetime.date | None
 ) -> Material:
+    # The archive first, then the material, as filing and withdrawal do: the ArchiveEvent written below takes a
+    # key-share lock on the archive row, which would deadlock against a filing holding the archive and waiting
+    # for this material.
+    archive = _lock_archive(material.archive)
     material = _lock_material(material)
-    _writable(material.archive)
+    _writable(archive)
     raise_for(rules.check_destroyable(material.status))
     names = rules.normalise_witnesses(witnesses)
     destroyed_on = destroyed_on or _today()
@@ -1087,7 +1091,7 @@ def _material_destroy(
         ]
     )
     _event(
-        material.archive,
+        archive,
         "材料销毁",
         f"{material.title}（{rules.STATUS_LABELS[before]}）于{destroyed_on:%Y-%m-%d}销毁，"
         f"原因：{material.destruction_reason}；批准人：{approver.get_full_name()}；"
@@ -1098,7 +1102,7 @@ def _material_destroy(
     record(
         by,
         "material.destroy",
-        archive=material.archive,
+        archive=archive,
         target=material,
         details={
             "title": material.title,

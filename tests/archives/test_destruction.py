@@ -5,8 +5,11 @@ denied audit event. The row stays, as 已销毁, on every page that lists loose 
 from __future__ import annotations
 
 import datetime
+import threading
+import time
 
 import pytest
+from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -616,3 +619,82 @@ def test_browser_clerk_registers_a_destruction(page, live_server, login, demo, s
     material.refresh_from_db()
     assert material.status == MaterialStatus.DESTROYED
     assert material.destruction_approver == users["shenpi"]
+
+
+# --- races on PostgreSQL -------------------------------------------------------------------------------------
+
+
+def race(*calls):
+    """Run the calls in threads released together; [("ok", value) | ("refused", code) | ("error", text)]."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, fn):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = ("ok", fn())
+        except DomainError as exc:
+            results[index] = ("refused", exc.code)
+        except Exception as exc:  # an IntegrityError here would mean the lock did not hold
+            results[index] = ("error", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def slow_transitions(monkeypatch):
+    """Hold each transaction open after it read the material's status (the race window)."""
+    real = rules.check_transition
+
+    def slow(status, action):
+        result = real(status, action)
+        time.sleep(0.4)
+        return result
+
+    monkeypatch.setattr(rules, "check_transition", slow)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_destroying_at_once_register_one_destruction(
+    archive, clerk, approver, org, slow_transitions
+):
+    material = identified(archive, clerk)
+    clerk2 = factories.user("clerk2", roles=["管档员"], unit=org.city_org)
+    results = race(
+        lambda: destroy(material, clerk, approver, witnesses=["张监销", "李监销"]).status,
+        lambda: destroy(material, clerk2, approver, witnesses=["王监销", "赵监销"]).status,
+    )
+    assert sorted(results) == [("ok", "destroyed"), ("refused", "INVALID_STATUS")], results
+    assert ArchiveEvent.objects.filter(kind="材料销毁").count() == 1
+    assert AuditEvent.objects.filter(action="material.destroy", outcome="success").count() == 1
+    assert AuditEvent.objects.filter(action="material.destroy", outcome="denied").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_filing_and_destroying_at_once_end_in_one_state(archive, clerk, approver, org, slow_transitions):
+    material = identified(archive, clerk)
+    clerk2 = factories.user("clerk2", roles=["管档员"], unit=org.city_org)
+    results = race(
+        lambda: services.material_file(material=material, by=clerk2).status,
+        lambda: destroy(material, clerk, approver).status,
+    )
+    outcomes = sorted(kind for kind, _ in results)
+    assert outcomes == ["ok", "refused"], results
+    material.refresh_from_db()
+    if material.status == MaterialStatus.FILED:
+        assert material.seq == 1 and material.destruction_witnesses == [] and material.destroyed_at is None
+    else:
+        assert (
+            material.status == MaterialStatus.DESTROYED
+            and material.seq is None
+            and material.filed_date is None
+        )
