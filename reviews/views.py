@@ -272,7 +272,8 @@ def case_action(request, pk, action):
             services.case_close(case=case, outcome=data["outcome"], note=data["note"], by=request.user)
             message = "审核事项已办结，阅档授权已结束。"
         elif action == "reassign":
-            reviewer = User.objects.filter(pk=request.POST.get("reviewer")).first()
+            raw = request.POST.get("reviewer", "")
+            reviewer = User.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
             services.case_reassign(case=case, reviewer=reviewer, by=request.user)
             message = f"已改由{reviewer.get_full_name()}承办。"
         else:
