@@ -323,9 +323,11 @@ def get_archive(user, action: Action, pk, *, queryset: QuerySet | None = None) -
         if queryset is not None
         else Archive.objects.select_related("cadre", "holding_unit", "custodian")
     )
-    archive = archives_for(user, action, base).filter(pk=pk).first() if str(pk).isdigit() else None
+    archive = archives_for(user, action, base).filter(pk=pk).first() if str(pk).isdecimal() else None
     if archive is None:
-        raise deny(user, action, archive=int(pk) if str(pk).isdigit() else None, reason="archive not visible")
+        raise deny(
+            user, action, archive=int(pk) if str(pk).isdecimal() else None, reason="archive not visible"
+        )
     return archive
 
 
@@ -394,7 +396,7 @@ def get_page(user, pk) -> Page:
     """The page if the user may open its material now; otherwise audit the attempt and raise Http404."""
     page = (
         Page.objects.select_related("material__archive", "material__category").filter(pk=pk).first()
-        if str(pk).isdigit()
+        if str(pk).isdecimal()
         else None
     )
     if page is None or not can_open_page(user, page):
