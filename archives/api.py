@@ -216,7 +216,7 @@ class ArchiveViewSet(ClerkWritesMixin, mixins.UpdateModelMixin, viewsets.ReadOnl
 
     def get_object(self):
         pk = self.kwargs["pk"]
-        if not str(pk).isdigit():
+        if not str(pk).isdecimal():
             raise access.deny(self.request.user, Action.VIEW_DIRECTORY, reason="bad archive id")
         return access.get_archive(
             self.request.user,
@@ -366,7 +366,7 @@ class MaterialViewSet(ClerkWritesMixin, viewsets.ModelViewSet):
 
     def get_object(self):
         pk = self.kwargs["pk"]
-        material = self.get_queryset().filter(pk=pk).first() if str(pk).isdigit() else None
+        material = self.get_queryset().filter(pk=pk).first() if str(pk).isdecimal() else None
         if material is None:
             raise access.deny(
                 self.request.user, Action.VIEW_DIRECTORY, target=("archives.material", pk, ""), reason="api"
