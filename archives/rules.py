@@ -111,7 +111,7 @@ def parse_category_label(text) -> tuple[int | None, int | None]:
     tail = tail.strip()
     if head in CHINESE_NUMERALS[1:]:
         number = CHINESE_NUMERALS.index(head)
-    elif head.isdigit():
+    elif head.isdecimal():
         if not tail and len(head) == 2 and head[0] in "49":
             return int(head[0]), int(head[1])  # Code A style "41" / "94"
         number = int(head)
@@ -119,7 +119,7 @@ def parse_category_label(text) -> tuple[int | None, int | None]:
         return None, None
     if not tail:
         return number, None
-    return (number, int(tail)) if tail.isdigit() else (number, -1)
+    return (number, int(tail)) if tail.isdecimal() else (number, -1)
 
 
 def check_kind(kind, category, *, field: str = "kind") -> list[Violation]:
