@@ -105,9 +105,9 @@ def cadre_section(request, pk: int, section: str):
     if spec.key == "education":
         rows = rows.prefetch_related("materials__category")
     editing = None
-    if request.GET.get("edit", "").isdigit():
+    if request.GET.get("edit", "").isdecimal():
         editing = rows.filter(pk=request.GET["edit"]).first()
-    if request.method == "POST" and request.POST.get("remove", "").isdigit():
+    if request.method == "POST" and request.POST.get("remove", "").isdecimal():
         target = rows.filter(pk=request.POST["remove"]).first()
         if target is not None:
             try:
@@ -119,7 +119,7 @@ def cadre_section(request, pk: int, section: str):
         return redirect("archives:cadre-section", pk=archive.pk, section=section)
     kwargs = {"archive": archive} if spec.needs_archive else {}
     if request.method == "POST":
-        if request.POST.get("id", "").isdigit():
+        if request.POST.get("id", "").isdecimal():
             editing = rows.filter(pk=request.POST["id"]).first()
         form = spec.form(request.POST, instance=editing, **kwargs)
         if form.is_valid():
