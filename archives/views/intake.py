@@ -93,7 +93,7 @@ def batch_create(request):
             except DomainError as exc:
                 for v in exc.violations:
                     parts = (v.field or "").split(".")
-                    if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit():
+                    if len(parts) == 3 and parts[0] == "items" and parts[1].isdecimal():
                         item_form = forms_by_index.get(int(parts[1]))
                         name = parts[2] if parts[2] in item_form.fields else None
                         if name == "archive":
