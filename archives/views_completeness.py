@@ -102,7 +102,7 @@ def incomplete_list(request):
         .order_by("holding_unit_id")
     )
     unit_id = request.GET.get("unit") or ""
-    unit_id = int(unit_id) if unit_id.isdigit() else None
+    unit_id = int(unit_id) if unit_id.isdecimal() else None
     veto_only = request.GET.get("veto") == "1"
     query = request.GET.get("q", "")
     qs = selectors.incomplete_archives(user, unit_id=unit_id, veto_only=veto_only, query=query)
