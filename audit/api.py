@@ -73,7 +73,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         audit_filter = selectors.AuditFilter.from_params(request.query_params)
         size_text = request.query_params.get("page_size", "")
-        size = int(size_text) if size_text.isdigit() else selectors.PAGE_SIZE
+        size = int(size_text) if size_text.isdecimal() else selectors.PAGE_SIZE
         cursor = request.query_params.get("cursor", "")
         page = selectors.keyset_page(selectors.events(audit_filter), after=cursor, size=size)
         if not cursor and not audit_filter.is_empty:
@@ -90,7 +90,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(tags=["审计"])
     def retrieve(self, request, *args, **kwargs):
         pk = kwargs.get("pk", "")
-        event = AuditEvent.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+        event = AuditEvent.objects.filter(pk=pk).first() if str(pk).isdecimal() else None
         if event is None:
             raise Http404
         return Response(self.get_serializer(event).data)
