@@ -6,7 +6,7 @@ from audit.services import record
 
 def _anchor(text: str) -> tuple[int, str]:
     seq, _, digest = text.partition(":")
-    if not seq.isdigit() or len(digest) != 64:
+    if not seq.isdecimal() or len(digest) != 64:
         raise CommandError("锚点格式应为 序号:哈希（64位十六进制），例如 1024:3fa5...")
     return int(seq), digest.lower()
 
