@@ -71,7 +71,7 @@ class AuditFilter:
         if outcome and outcome not in Outcome.values:
             raise DomainError(FILTER_INVALID, "结果只能是成功、拒绝或失败。", "outcome")
         unit_text = (params.get("unit") or "").strip()
-        if unit_text and not unit_text.isdigit():
+        if unit_text and not unit_text.isdecimal():
             raise DomainError(FILTER_INVALID, "单位参数无效。", "unit")
         action = (params.get("action") or "").strip()[:64]
         return cls(
