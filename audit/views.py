@@ -119,7 +119,7 @@ def verify(request):
         text = request.POST.get("anchor", "").strip()
         if text:
             seq, _, digest = text.partition(":")
-            if not seq.isdigit() or len(digest) != 64:
+            if not seq.isdecimal() or len(digest) != 64:
                 messages.error(request, "锚点格式应为“序号:哈希”，例如 1024:3fa5…（64 位十六进制）。")
                 return redirect("audit:verify")
             anchor = (int(seq), digest.lower())
