@@ -53,7 +53,7 @@ FORM_PREFIX = "审批表不规范，不予查阅"
 def birth_from_id(id_number: str) -> datetime.date | None:
     """The birth date embedded in an 18-digit ID number (None when it cannot be read)."""
     number = (id_number or "").strip()
-    if len(number) != 18 or not number[:14].isdigit():
+    if len(number) != 18 or not number[:14].isdecimal():
         return None
     try:
         return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
