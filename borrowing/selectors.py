@@ -337,7 +337,7 @@ def my_request_for_archive(user, request_pk, archive_pk) -> tuple[AccessRequest,
         raise access.deny(
             user,
             Action.VIEW_CONTENT,
-            archive=int(archive_pk) if str(archive_pk).isdigit() else None,
+            archive=int(archive_pk) if str(archive_pk).isdecimal() else None,
             reason="no such request for this viewer",
         )
     archive = Archive.objects.select_related("cadre").get(pk=archive_pk)
