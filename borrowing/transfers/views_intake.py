@@ -92,7 +92,7 @@ def intake_new(request):
         served = access.served_unit_ids(request.user)
         transfer = (
             Transfer.objects.filter(
-                pk=transfer_pk if str(transfer_pk).isdigit() else 0, to_unit_id__in=served
+                pk=transfer_pk if str(transfer_pk).isdecimal() else 0, to_unit_id__in=served
             )
             .filter(status=TransferStatus.SENT)
             .select_related("from_unit", "archive__cadre")
