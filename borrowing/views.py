@@ -101,7 +101,7 @@ def place_violations(violations, form, viewer_fs, subject_fs, viewer_rows, subje
         parts = (v.field or "").split(".")
         placed = False
         if parts[0] == "viewers" and viewer_fs is not None:
-            if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(viewer_rows):
+            if len(parts) >= 2 and parts[1].isdecimal() and int(parts[1]) < len(viewer_rows):
                 target = viewer_fs.forms[viewer_rows[int(parts[1])]]
                 attr = parts[2] if len(parts) > 2 else None
                 target.add_error(attr if attr in target.fields else None, v.message)
@@ -110,7 +110,7 @@ def place_violations(violations, form, viewer_fs, subject_fs, viewer_rows, subje
                 viewer_fs._non_form_errors = viewer_fs.non_form_errors() + [v.message]
                 placed = True
         elif parts[0] == "subjects" and subject_fs is not None:
-            if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(subject_rows):
+            if len(parts) >= 2 and parts[1].isdecimal() and int(parts[1]) < len(subject_rows):
                 target = subject_fs.forms[subject_rows[int(parts[1])]]
                 attr = {"archive": "archive_no", "scope": "categories", "copies": None}.get(
                     parts[2] if len(parts) > 2 else ""
@@ -380,8 +380,8 @@ def subject_scope(request, pk, subject_pk):
     )
     categories = list(MaterialCategory.objects.order_by("sort_order"))
     if request.method == "POST":
-        chosen = [int(x) for x in request.POST.getlist("materials") if x.isdigit()]
-        copies = [int(x) for x in request.POST.getlist("copies") if x.isdigit()]
+        chosen = [int(x) for x in request.POST.getlist("materials") if x.isdecimal()]
+        copies = [int(x) for x in request.POST.getlist("copies") if x.isdecimal()]
         cats = [c for c in categories if str(c.pk) in request.POST.getlist("categories")]
         scope_all = request.POST.get("scope_all") == "1"
         try:
@@ -562,7 +562,7 @@ def request_withdraw(request, pk):
 @require_POST
 def request_approve(request, pk):
     form = forms.ApproveForm(request.POST)
-    level = int(request.POST.get("level")) if (request.POST.get("level") or "").isdigit() else None
+    level = int(request.POST.get("level")) if (request.POST.get("level") or "").isdecimal() else None
     opinion = form.data.get("opinion", "")
     req = selectors.get_request(request.user, pk)
     try:
@@ -599,7 +599,7 @@ def request_finish(request, pk):
 @require_POST
 def request_checkout(request, pk):
     req = selectors.get_request(request.user, pk)
-    wanted = {int(x) for x in request.POST.getlist("archives") if x.isdigit()}
+    wanted = {int(x) for x in request.POST.getlist("archives") if x.isdecimal()}
     archives = [s.archive for s in req.subjects.select_related("archive") if s.archive_id in wanted] or None
     try:
         made = services.access_request_checkout(
