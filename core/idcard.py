@@ -47,7 +47,7 @@ def parse(raw: str, *, field: str = "id_number", today: datetime.date | None = N
     today = today or datetime.date.today()
     legacy = ""
     if len(number) == 15:
-        if not number.isdigit():
+        if not number.isdecimal():
             return None, [Violation(ID_DIGITS, "15位身份证号码必须全部为数字。", field)]
         legacy = number
         try:
@@ -59,9 +59,9 @@ def parse(raw: str, *, field: str = "id_number", today: datetime.date | None = N
         return None, [
             Violation(ID_LENGTH, f"身份证号码应为18位（或旧版15位），当前为{len(number)}位。", field)
         ]
-    if not number[:17].isdigit():
+    if not number[:17].isdecimal():
         return None, [Violation(ID_DIGITS, "身份证号码前17位必须为数字。", field)]
-    if not (number[17].isdigit() or number[17] == "X"):
+    if not (number[17].isdecimal() or number[17] == "X"):
         return None, [Violation(ID_DIGITS, "身份证号码最后一位只能是数字或X。", field)]
     try:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
