@@ -68,7 +68,7 @@ class ArchiveGradingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         year = params.get("year", "")
         return selectors.grading_list(
             self.request.user,
-            year=int(year) if year.isdigit() else None,
+            year=int(year) if year.isdecimal() else None,
             status=params.get("status", ""),
             q=params.get("q", ""),
         )
@@ -219,7 +219,7 @@ class ArchiveGradingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=False, methods=["get"])
     def report(self, request):
         year = request.query_params.get("year", "")
-        year = int(year) if year.isdigit() else timezone.localdate().year
+        year = int(year) if year.isdecimal() else timezone.localdate().year
         rows, total = selectors.year_report(request.user, year)
         record(request.user, "grading.report", details={"year": year, "via": "api"})
         return Response(
