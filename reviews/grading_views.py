@@ -47,7 +47,7 @@ def _years() -> list[int]:
 @role_required(CLERK, REVIEWER)
 def grading_list(request):
     year = request.GET.get("year", "")
-    year_value = int(year) if year.isdigit() else None
+    year_value = int(year) if year.isdecimal() else None
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()
     page = Paginator(selectors.grading_list(request.user, year=year_value, status=status, q=q), 20).get_page(
@@ -184,10 +184,10 @@ def grading_detail(request, pk):
 def _parse_sheet(post) -> tuple[dict, dict]:
     lines, vetoes = {}, {}
     for key in post:
-        if key.startswith("d-") and key[2:].isdigit():
+        if key.startswith("d-") and key[2:].isdecimal():
             n = int(key[2:])
             lines[n] = {"deduction": post.get(key, "").strip(), "problems": post.get(f"p-{n}", "")}
-        if key.startswith("vn-") and key[3:].isdigit():
+        if key.startswith("vn-") and key[3:].isdecimal():
             n = int(key[3:])
             vetoes[n] = {"found": post.get(f"v-{n}") == "1", "note": post.get(key, "")}
     return lines, vetoes
