@@ -17,7 +17,7 @@ from reviews import selectors, services
 @require_POST
 def suspect_falsification(request, pk):
     case = selectors.get_case(request.user, pk)
-    ids = [v for v in request.POST.getlist("materials") if v.isdigit()]
+    ids = [v for v in request.POST.getlist("materials") if v.isdecimal()]
     try:
         services.flag_suspect_falsification(
             case=case, by=request.user, note=request.POST.get("note", ""), materials=[int(v) for v in ids]
