@@ -47,6 +47,7 @@ from borrowing.models import (
     Intake,
     IntakeAlteration,
     IntakeChannel,
+    IntakeQuality,
     IntakeReviewStatus,
     IntakeStatus,
     Transfer,
@@ -245,6 +246,10 @@ def _check(intake: Intake) -> list:
         violations.append(rules.Violation(rules.INTAKE_FORM_INCOMPLETE, "政治面貌无效。", "political_status"))
     if intake.sex and intake.sex not in Sex.values:
         violations.append(rules.Violation(rules.INTAKE_FORM_INCOMPLETE, "性别无效。", "sex"))
+    if intake.quality and intake.quality not in IntakeQuality.values:
+        violations.append(
+            rules.Violation(rules.INTAKE_FORM_INCOMPLETE, "案卷质量应为高、中或低。", "quality")
+        )
     if intake.birth_date:
         violations += archive_rules.check_cadre_dates(
             birth_date=intake.birth_date,
