@@ -15,6 +15,11 @@ def _archive_ref(archive) -> tuple[int | None, str]:
     if archive is None:
         return None, ""
     if isinstance(archive, int):
+        if not -(2**63) <= archive < 2**63:
+            return (
+                None,
+                "",
+            )  # no archive has such an id (a probe): the column is a bigint, nothing to point at
         # An id only (a refused attempt on an archive the user may not see): name it for the auditor.
         from django.apps import apps
 
