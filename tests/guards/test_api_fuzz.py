@@ -128,6 +128,10 @@ FIELD_RESOURCES = {
 }
 
 
+# Identifiers that are not ids: each once answered 500 somewhere (isdigit() but not int(), "null", a float).
+ODD_IDS = ["²", "null", "0.5", "-1", "9" * 20]
+
+
 def _with_world_ids(value, world, key=None, depth=0):
     """A strategy that keeps a generated value or swaps the ids in it for the world's real ones."""
     pool = world.ids.get(FIELD_RESOURCES.get(key, ""), []) if key else []
@@ -272,7 +276,7 @@ def api_schema(fuzz_world, db, settings, _schema_cache, _same_connection, _no_lo
         for name, value in (path_parameters or {}).items():
             resource = PATH_RESOURCES.get(segment) if name in ("id", "pk") else FIELD_RESOURCES.get(name)
             pool = world.ids.get(resource or "", [])
-            out[name] = st.sampled_from([*pool, value]) if pool else st.just(value)
+            out[name] = st.sampled_from([*pool, value, *ODD_IDS]) if pool else st.just(value)
         return st.fixed_dictionaries(out)
 
     @schema.hook
@@ -412,3 +416,50 @@ def test_recheck_of_a_never_checked_archive_answers_a_report(api, fuzz_world):
     assert response.status_code in (200, 202)
     body = response.json()
     assert body["archive"] == archive.pk and body["score"] is not None and body["computed_at"]
+
+
+def test_intake_quality_outside_its_choices_is_refused(api, fuzz_world):
+    from borrowing.models import Intake, IntakeStatus
+
+    intake = Intake.objects.filter(status=IntakeStatus.REGISTERED).first()
+    response = api("管档员").patch(f"/api/intakes/{intake.pk}/", {"quality": "=1+2"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "INTAKE_FORM_INCOMPLETE" and response.json()["field"] == "quality"
+    intake.refresh_from_db()
+    assert intake.quality == ""
+
+
+@pytest.mark.parametrize(
+    "role,url",
+    [
+        ("管档员", "/reviews/gradings/new/?archive=²"),
+        ("审批人", "/reviews/new/?archive=²"),
+        ("管档员", "/borrowing/intakes/new/?transfer=²"),
+        ("审计员", "/audit/?unit=²"),
+        ("管档员", "/api/archives/²/"),
+        ("管档员", "/api/materials/²/"),
+        ("审计员", "/api/audit-events/²/"),
+        ("审计员", "/api/audit-events/?page_size=²"),
+        ("管档员", "/api/archive-gradings/report/?year=²"),
+        ("管档员", "/api/archives/99999999999999999999/"),
+        ("管档员", "/archives/99999999999999999999/"),
+    ],
+)
+def test_odd_ids_are_not_server_errors(client, api, fuzz_world, role, url):
+    """A superscript two passes isdigit() but not int(); an id beyond bigint broke the audit event of the
+    refusal. These answered 500."""
+    if url.startswith("/api/"):
+        response = api(role).get(url)
+    else:
+        client.force_login(fuzz_world.users[role])
+        response = client.get(url)
+    assert response.status_code in (200, 400, 404), response.status_code
+
+
+def test_reassigning_a_case_without_a_reviewer_is_a_message(client, fuzz_world):
+    case = fuzz_world.objects["case"]
+    client.force_login(fuzz_world.users["审批人"])
+    for raw in ("", "abc", "²"):
+        response = client.post(f"/reviews/{case.pk}/reassign/", {"reviewer": raw})
+        assert response.status_code == 400
+        assert "所选审核人不是对该干部具有管理权限的审批人" in response.content.decode()
