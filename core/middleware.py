@@ -111,8 +111,11 @@ class SecurityHeadersMiddleware:
 
 
 class RejectNulMiddleware:
-    """A NUL character in the path or the query string is refused with a clear 400: PostgreSQL text cannot hold
-    one, so letting it reach a lookup, a search or the audit log's copy of the path would end in a 500."""
+    """A NUL character in the path, the query string or a submitted form is refused with a clear 400: PostgreSQL
+    text cannot hold one, so letting it reach a lookup, a search, a saved reason or the audit log's copy of the
+    path would end in a 500. (JSON bodies are the API serializers' business: DRF refuses NUL in text fields.)"""
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     MESSAGE = "请求中含有不允许的控制字符（NUL），请检查后重试。"
 
@@ -131,11 +134,17 @@ class RejectNulMiddleware:
 
     @staticmethod
     def _nul_field(request):
-        """False when clean; otherwise the offending query parameter's name (None for the path)."""
+        """False when clean; otherwise the offending parameter's or form field's name (None for the path)."""
         if "\x00" in request.path:
             return None
         if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
             for key, values in request.GET.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return key.replace("\x00", "")[:100] or None
+        if request.method == "POST" and request.content_type in RejectNulMiddleware.FORM_TYPES:
+            # Parsed here rather than in the view (Django keeps the result; DRF reuses it). A malformed body
+            # raises as it would in the view, and Django answers 400.
+            for key, values in request.POST.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
                     return key.replace("\x00", "")[:100] or None
         return False
