@@ -621,3 +621,47 @@ def test_statistics_export_survives_a_control_character_in_a_unit_name(client, o
     response = client.get(reverse("reviews:statistics-xlsx") + f"?unit={org.city.pk}")
     assert response.status_code == 200
     assert contains(xlsx_cells(response.content), "'=1+2市干部队伍结构统计")
+
+
+# --- NUL characters in forms (PostgreSQL text cannot hold them) --------------------------------------------------
+
+
+def test_nul_in_a_submitted_form_is_a_400_and_nothing_is_saved(client, world):
+    from archives.models import CompletenessExcusal, FixityFinding
+    from borrowing.models import AccessRequest, RequestStatus
+
+    excusal = CompletenessExcusal.objects.get()
+    finding = FixityFinding.objects.get()
+    waiting = AccessRequest.objects.filter(status=RequestStatus.SUBMITTED).first()
+    case = world.objects["case"]
+    posts = [
+        (
+            world.objects["tkit"].clerk,
+            f"/archives/completeness/excusals/{excusal.pk}/revoke/",
+            {"reason": "a\x00"},
+        ),
+        (world.users["管档员"], f"/archives/completeness/fixity/{finding.pk}/resolve/", {"note": "a\x00"}),
+        (world.users["审批人"], f"/borrowing/requests/{waiting.pk}/reject/", {"reason": "a\x00"}),
+        (world.users["审批人"], f"/reviews/{case.pk}/suspect-falsification/", {"note": "a\x00"}),
+    ]
+    for user, url, data in posts:
+        client.force_login(user)
+        response = client.post(url, data)
+        assert response.status_code == 400, url
+        assert "请求无效" in response.content.decode()
+    excusal.refresh_from_db()
+    finding.refresh_from_db()
+    waiting.refresh_from_db()
+    assert excusal.revoked_at is None and finding.resolved_at is None
+    assert waiting.status == RequestStatus.SUBMITTED
+    # The API answers in its own format, with the field.
+    api = api_as(world.users["管档员"])
+    response = api.post(
+        f"/api/completeness/findings/{finding.pk}/resolve/", {"note": "a\x00"}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "INVALID_CHARACTERS",
+        "message": "请求中含有不允许的控制字符（NUL），请检查后重试。",
+        "field": "note",
+    }
