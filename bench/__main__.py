@@ -138,8 +138,9 @@ def write_report(
         "- Servers: gunicorn (sync workers: 5 for the shared server, 1 for the export) on a free loopback port, "
         "DEBUG off, the bench database; load from wrk " + _wrk_version() + " and a keep-alive Python client.",
         f"- 1-minute load average before / after each measurement: {loads}. A quiet machine is below "
-        f"{QUIET_LOAD}; the machine is shared with other engineers' test runs, so a measurement taken above that "
-        "is marked in the list.",
+        f"{QUIET_LOAD} at the start; the average trails by a minute, so after the first measurements it mostly "
+        "shows the bench's own servers, worker and wrk from the measurement before (no other work was running "
+        "unless the figure before the first measurement says so).",
         "",
         "## Data set",
         "",
