@@ -549,10 +549,11 @@ class Material(models.Model):
         indexes = [
             models.Index(fields=["archive", "category", "seq"], name="material_directory_idx"),
             models.Index(fields=["archive", "status"], name="material_archive_status_idx"),
-            # The completeness facts of filed materials (the sweep's per-chunk aggregate and the one-archive
-            # check) read from this index alone (index-only scans), not from the wide material rows.
+            # The completeness facts of filed materials (the sweep's per-chunk aggregates, the education links
+            # by material id, the one-archive check) read from this index alone (index-only scans): the kind
+            # leads, so a chunk reads only the entries of the rules' kinds, not every material of its archives.
             models.Index(
-                fields=["archive", "kind", "formed_year", "formed_month", "formed_on", "id"],
+                fields=["kind", "archive", "formed_year", "formed_month", "formed_on", "id"],
                 condition=models.Q(status="filed"),
                 name="material_filed_facts_idx",
             ),

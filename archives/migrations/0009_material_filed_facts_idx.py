@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
             model_name="material",
             index=models.Index(
                 condition=models.Q(("status", "filed")),
-                fields=["archive", "kind", "formed_year", "formed_month", "formed_on", "id"],
+                fields=["kind", "archive", "formed_year", "formed_month", "formed_on", "id"],
                 name="material_filed_facts_idx",
             ),
         ),
