@@ -97,7 +97,9 @@ def seed(ctx: dict) -> str:
     with paused():  # checked together below
         excused = _excuse_probation_years(ctx.get("users", {}))
     if excused:
-        check_many(CompletenessExcusal.objects.filter(revoked_at__isnull=True).values_list("archive_id", flat=True))
+        check_many(
+            CompletenessExcusal.objects.filter(revoked_at__isnull=True).values_list("archive_id", flat=True)
+        )
     fixity_note = ""
     if not FixityState.objects.exists():
         stats = fixity.verify_next_batch(batch_size=100_000)
