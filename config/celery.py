@@ -8,6 +8,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import beat_init, celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -45,6 +46,22 @@ app.conf.beat_schedule = {
     # Delete grant rows whose window has closed (the policy ignores them already; this keeps the table small).
     "grants-purge-expired": {"task": "archives.tasks.purge_expired_grants", "schedule": crontab(minute=17)},
 }
+
+
+@celeryd_init.connect
+@beat_init.connect
+def _require_secret_key(**kwargs):
+    """A worker or beat without SECRET_KEY (DEBUG off) stops at start-up, as the web server does. (Celery logs
+    and swallows an exception raised by a signal receiver: SystemExit is what stops the process.)"""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.secret import require_secret_key
+
+    try:
+        require_secret_key()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(str(exc)) from exc
+
 
 # Every periodic task of the system, in one place. Times are Asia/Shanghai.
 __all__ = ["app", "crontab"]

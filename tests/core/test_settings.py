@@ -67,9 +67,36 @@ def test_redis_url_sends_tasks_to_the_broker_and_database_url_chooses_postgres()
 
 
 def test_secret_key_required_when_debug_is_off():
-    result = run({"DEBUG": "False"}, "-c", PROBE)
+    """The web application (gunicorn, runserver) and the Celery worker refuse to start without the key."""
+    result = run({"DEBUG": "False"}, "-c", "import config.wsgi")
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY 未设置" in result.stderr
+    worker = run(
+        {"DEBUG": "False"},
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "solo",
+        "-Q",
+        "secret-key-probe",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    )
+    assert worker.returncode != 0
+    assert "SECRET_KEY 未设置" in worker.stdout + worker.stderr
+
+
+def test_commands_that_sign_nothing_run_without_the_key():
+    """makemigrations --check works on a production-like environment without the key; check --deploy names it."""
+    result = run({"DEBUG": "False"}, "manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    deploy = run({**PROD_ENV, "SECRET_KEY": ""}, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert deploy.returncode != 0
+    assert "security.W009" in deploy.stdout + deploy.stderr
 
 
 def test_check_deploy_reports_nothing_with_production_values():
